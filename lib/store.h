@@ -1,0 +1,81 @@
+/*
+ * store.h - internals shared by the files of the core library.
+ * Not installed; front ends use only include/wasmstore.h.
+ */
+#ifndef WS_STORE_INTERNAL_H
+#define WS_STORE_INTERNAL_H
+
+#include "wasmstore.h"
+
+#include <git2.h>
+
+#include "hashindex.h"
+
+struct ws_store {
+	git_repository *repo;
+	char *root;   /* absolute path of the bare repository */
+	char *author; /* commit author name */
+	size_t max_module_size;
+	ws_hashindex *index; /* blob id <-> module hash, derived from git */
+};
+
+/* Sets the thread's message from libgit2's last error and returns `code`.
+ * `what` says what was being done ("reading branch 'main'"). */
+int ws_error__git(int code, const char *what);
+
+/* "refs/heads/<branch>" for `branch` (NULL: the default branch), after
+ * checking the name. Caller frees. */
+int ws_store__refname(char **out, ws_store *store, const char *branch);
+
+/* The branch's head commit; *out is NULL (and 0 returned) when the branch
+ * has no commit yet. */
+int ws_store__head(git_commit **out, ws_store *store, const char *branch);
+
+/* Parses a 40-hex commit id and looks the commit up. WS_EINPUT for bad
+ * syntax, WS_ENOTFOUND for an unknown commit. */
+int ws_store__lookup_commit(git_commit **out, ws_store *store,
+			    const char *hex);
+
+/*
+ * The read-modify-write loop behind every write. `edit` gets the current
+ * head (NULL on an unborn branch) and its tree (NULL likewise), and fills
+ * `edit->new_tree`. Then a commit is made and the branch ref moved with
+ * compare-and-swap; if another writer moved the ref meanwhile, everything
+ * is redone from the new head. Objects and the ref are fsync'd before this
+ * returns. A non-zero return from `edit` aborts and is returned as is.
+ * If the new tree equals the old one, no commit is made (returns 0).
+ */
+typedef struct {
+	git_commit *head;    /* in: current head or NULL */
+	git_tree *tree;      /* in: its tree or NULL */
+	git_oid new_tree;    /* out: the tree to commit */
+	git_oid merge_parent; /* out, optional: a second parent */
+	int has_merge_parent;
+	int no_parents;      /* out: commit without parents (gc squash) */
+	int allow_empty;     /* out: commit even if the tree is unchanged */
+	git_oid commit;      /* result: the new commit (zero if none) */
+} ws_edit;
+
+typedef int (*ws_edit_fn)(ws_store *store, ws_edit *edit, void *payload);
+
+int ws_store__commit(ws_store *store, const char *branch, const char *message,
+		     ws_edit_fn fn, void *payload, git_oid *out_commit);
+
+/* Applies one path update to `base` (NULL: empty) and writes the resulting
+ * tree: `blob` NULL removes the path. */
+int ws_store__tree_set(git_oid *out, ws_store *store, git_tree *base,
+		       const char *path, const git_oid *blob);
+
+/* The module hash (hex) of a blob, from the index or computed from the blob
+ * (and then recorded). */
+int ws_store__blob_hash(char out[WS_HASH_HEXSIZE + 1], ws_store *store,
+			const git_oid *blob);
+
+/* Makes sure every blob reachable from `tree` is in the index. */
+int ws_store__index_tree(ws_store *store, git_tree *tree);
+
+/* Writes durably: makes everything written to the object store so far
+ * reach the disk (one syncfs rather than one fsync per object). */
+int ws_store__sync_objects(ws_store *store);
+
+#endif

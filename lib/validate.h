@@ -1,0 +1,24 @@
+/*
+ * validate.h - WebAssembly validation (a C interface over wabt, C++).
+ */
+#ifndef WS_VALIDATE_H
+#define WS_VALIDATE_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Validates a binary module with every feature enabled, function bodies
+ * included; errors in custom sections are ignored, as the spec requires.
+ * Returns 0 if valid, else WS_EINVALID with the error message set (through
+ * ws_error_set) to "invalid module: <reason>".
+ */
+int ws__validate(const void *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
