@@ -17,7 +17,15 @@ struct ws_store {
 	char *author; /* commit author name */
 	size_t max_module_size;
 	ws_hashindex *index; /* blob id <-> module hash, derived from git */
+	/* which blobs the last tree asked about holds (sorted), so hash
+	 * lookups do not walk the tree every time */
+	git_oid member_tree;
+	git_oid *member_blobs;
+	size_t member_count;
 };
+
+/* Forgets this thread's last error message. */
+void ws_error__clear(void);
 
 /* Sets the thread's message from libgit2's last error and returns `code`.
  * `what` says what was being done ("reading branch 'main'"). */
@@ -73,6 +81,9 @@ int ws_store__blob_hash(char out[WS_HASH_HEXSIZE + 1], ws_store *store,
 
 /* Makes sure every blob reachable from `tree` is in the index. */
 int ws_store__index_tree(ws_store *store, git_tree *tree);
+
+/* 1 if the object database holds `id`. */
+int ws_store__object_exists(ws_store *store, const git_oid *id);
 
 /* Writes durably: makes everything written to the object store so far
  * reach the disk (one syncfs rather than one fsync per object). */

@@ -1,0 +1,320 @@
+/* store.c - opening a store and the helpers every operation shares. */
+#include "store.h"
+
+#include "hex.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/evp.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+static void init_libgit2(void)
+{
+	git_libgit2_init();
+	/* We make writes durable ourselves (ws_store__sync_objects): one
+	 * syncfs per commit is far cheaper than libgit2's fsync per object. */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 0);
+	/* Every object we write is hashed by us anyway; skip re-verifying. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+}
+
+char *ws_store_default_root(void)
+{
+	const char *env = getenv("WASMSTORE_ROOT"), *home = getenv("HOME");
+	char *out;
+
+	if (env && *env)
+		return strdup(env);
+	if (!home || !*home)
+		home = ".";
+	if (!(out = malloc(strlen(home) + sizeof("/.wasmstore"))))
+		return NULL;
+	strcpy(out, home);
+	strcat(out, "/.wasmstore");
+	return out;
+}
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf))
+		return ws_error_set(WS_EINPUT, "path too long: '%s'", path);
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return ws_error_set(WS_ERROR, "cannot create '%s': %s",
+					    buf, strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return ws_error_set(WS_ERROR, "cannot create '%s': %s", buf,
+				    strerror(errno));
+	return 0;
+}
+
+static int create_repository(git_repository **out, const char *root)
+{
+	git_repository_init_options opts;
+
+	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
+	opts.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+	opts.initial_head = "main";
+	if (git_repository_init_ext(out, root, &opts) < 0)
+		return ws_error__git(WS_ERROR, "creating store");
+	return 0;
+}
+
+static int open_repository(git_repository **out, const char *root)
+{
+	struct stat st;
+	int empty = 1;
+
+	if (stat(root, &st) == 0) {
+		DIR *d = opendir(root);
+		struct dirent *de;
+		if (!d)
+			return ws_error_set(WS_ERROR, "cannot open store '%s': %s",
+					    root, strerror(errno));
+		while ((de = readdir(d)))
+			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+				empty = 0;
+		closedir(d);
+	}
+	if (empty)
+		return create_repository(out, root);
+	if (git_repository_open_bare(out, root) < 0)
+		return ws_error__git(WS_ERROR, "opening store");
+	return 0;
+}
+
+int ws_store_open(ws_store **out, const char *root)
+{
+	ws_store *store = NULL;
+	char *path = NULL, abs[PATH_MAX];
+	int error;
+
+	*out = NULL;
+	pthread_once(&init_once, init_libgit2);
+	if (!root || !*root)
+		return ws_error_set(WS_EINPUT, "no store root given");
+	if ((error = mkdir_p(root)) < 0)
+		return error;
+	if (!realpath(root, abs))
+		return ws_error_set(WS_ERROR, "cannot resolve '%s': %s", root,
+				    strerror(errno));
+	if (!(store = calloc(1, sizeof(*store))) ||
+	    !(store->root = strdup(abs)) ||
+	    !(store->author = strdup("wasmstore"))) {
+		error = ws_error_set(WS_ERROR, "out of memory");
+		goto done;
+	}
+	store->max_module_size = WS_DEFAULT_MAX_MODULE_SIZE;
+	if ((error = open_repository(&store->repo, abs)) < 0)
+		goto done;
+	if (!(path = malloc(strlen(abs) + 64))) {
+		error = ws_error_set(WS_ERROR, "out of memory");
+		goto done;
+	}
+	sprintf(path, "%s/wasmstore/raw", abs);
+	if ((error = mkdir_p(path)) < 0)
+		goto done;
+	sprintf(path, "%s/wasmstore/tmp", abs);
+	if ((error = mkdir_p(path)) < 0)
+		goto done;
+	sprintf(path, "%s/wasmstore/index", abs);
+	if ((error = ws_hashindex_open(&store->index, path)) < 0)
+		goto done;
+	*out = store;
+	store = NULL;
+done:
+	free(path);
+	ws_store_free(store);
+	return error;
+}
+
+void ws_store_free(ws_store *store)
+{
+	if (!store)
+		return;
+	ws_hashindex_free(store->index);
+	git_repository_free(store->repo);
+	free(store->member_blobs);
+	free(store->root);
+	free(store->author);
+	free(store);
+}
+
+const char *ws_store_root(const ws_store *store)
+{
+	return store->root;
+}
+
+int ws_store_set_author(ws_store *store, const char *author)
+{
+	char *copy;
+
+	if (!author || !*author || strpbrk(author, "<>\n\r"))
+		return ws_error_set(WS_EINPUT, "invalid author '%s'",
+				    author ? author : "");
+	if (!(copy = strdup(author)))
+		return ws_error_set(WS_ERROR, "out of memory");
+	free(store->author);
+	store->author = copy;
+	return 0;
+}
+
+void ws_store_set_max_module_size(ws_store *store, size_t max)
+{
+	store->max_module_size = max;
+}
+
+int ws_store__refname(char **out, ws_store *store, const char *branch)
+{
+	char *name = NULL;
+	int error;
+
+	*out = NULL;
+	if (!branch) {
+		if ((error = ws_branch_default(&name, store)) < 0)
+			return error;
+		branch = name;
+	} else if ((error = ws_branch_name_check(branch)) < 0) {
+		return error;
+	}
+	if (!(*out = malloc(strlen(branch) + sizeof("refs/heads/"))))
+		error = ws_error_set(WS_ERROR, "out of memory");
+	else
+		sprintf(*out, "refs/heads/%s", branch);
+	free(name);
+	return error;
+}
+
+int ws_store__head(git_commit **out, ws_store *store, const char *branch)
+{
+	char *refname = NULL;
+	git_oid id;
+	int error;
+
+	*out = NULL;
+	if ((error = ws_store__refname(&refname, store, branch)) < 0)
+		return error;
+	error = git_reference_name_to_id(&id, store->repo, refname);
+	if (error == GIT_ENOTFOUND) {
+		error = 0;
+	} else if (error < 0) {
+		error = ws_error__git(WS_ERROR, "reading branch");
+	} else if (git_commit_lookup(out, store->repo, &id) < 0) {
+		error = ws_error__git(WS_ERROR, "reading branch head");
+	}
+	free(refname);
+	return error;
+}
+
+int ws_store__lookup_commit(git_commit **out, ws_store *store,
+			    const char *hex)
+{
+	git_oid id;
+
+	*out = NULL;
+	if (!hex || strlen(hex) != GIT_OID_HEXSZ ||
+	    git_oid_fromstr(&id, hex) < 0)
+		return ws_error_set(WS_EINPUT, "invalid hash");
+	if (git_commit_lookup(out, store->repo, &id) < 0)
+		return ws_error_set(WS_ENOTFOUND, "commit not found");
+	return 0;
+}
+
+int ws_store__sync_objects(ws_store *store)
+{
+	int fd = open(store->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return ws_error_set(WS_ERROR, "opening '%s': %s", store->root,
+				    strerror(errno));
+	rc = syncfs(fd);
+	close(fd);
+	if (rc < 0)
+		return ws_error_set(WS_ERROR, "syncing store: %s",
+				    strerror(errno));
+	return 0;
+}
+
+int ws__sha256_blob(unsigned char sha[32], const void *data, size_t len)
+{
+	unsigned int n = 32;
+
+	if (!EVP_Digest(data, len, sha, &n, EVP_sha256(), NULL))
+		return ws_error_set(WS_ERROR, "sha256 failed");
+	return 0;
+}
+
+int ws_store__blob_hash(char out[WS_HASH_HEXSIZE + 1], ws_store *store,
+			const git_oid *blob)
+{
+	unsigned char sha[32];
+	git_blob *b = NULL;
+	int error;
+
+	error = ws_hashindex_hash_of(sha, store->index, blob);
+	if (error == WS_ENOTFOUND) {
+		/* written by someone who bypassed us (git push): compute */
+		if (git_blob_lookup(&b, store->repo, blob) < 0)
+			return ws_error__git(WS_ERROR, "reading module");
+		error = ws__sha256_blob(sha, git_blob_rawcontent(b),
+					(size_t)git_blob_rawsize(b));
+		if (!error)
+			error = ws_hashindex_add(store->index, blob, sha);
+		git_blob_free(b);
+	}
+	if (error < 0)
+		return error;
+	ws__hex(out, sha, 32);
+	return 0;
+}
+
+static int index_one(const char *root, const git_tree_entry *entry,
+		     void *payload)
+{
+	char hex[WS_HASH_HEXSIZE + 1];
+
+	(void)root;
+	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+		return 0;
+	return ws_store__blob_hash(hex, payload, git_tree_entry_id(entry)) < 0
+		       ? -1
+		       : 0;
+}
+
+int ws_store__index_tree(ws_store *store, git_tree *tree)
+{
+	if (git_tree_walk(tree, GIT_TREEWALK_PRE, index_one, store) < 0)
+		return *ws_error_last() ? WS_ERROR
+					: ws_error__git(WS_ERROR, "indexing");
+	return 0;
+}
+
+int ws_store__object_exists(ws_store *store, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	int found;
+
+	if (git_repository_odb(&odb, store->repo) < 0)
+		return 0;
+	found = git_odb_exists(odb, id);
+	git_odb_free(odb);
+	return found;
+}
