@@ -73,7 +73,7 @@ static int make_commit(git_oid *out, ws_store *store, ws_edit *edit,
 		}
 		parents[n++] = merge;
 	}
-	if (git_signature_now(&sig, store->author, "") < 0 ||
+	if (git_signature_now(&sig, store->author, "wasmstore@localhost") < 0 ||
 	    git_tree_lookup(&tree, store->repo, &edit->new_tree) < 0 ||
 	    git_commit_create(out, store->repo, NULL, sig, sig, NULL, message,
 			      tree, n, parents) < 0)
