@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +48,24 @@ done:
 	git_tree_free(empty);
 	git_treebuilder_free(tb);
 	return error;
+}
+
+/*
+ * A writer killed while holding a ref lock leaves "<ref>.lock" behind, and
+ * every later writer would fail on it (git asks a human to delete it). Ref
+ * locks are held for microseconds, so one older than a few seconds is stale.
+ */
+static void break_stale_lock(ws_store *store, const char *refname)
+{
+	const char *names[] = { refname, "packed-refs" };
+	char path[4300];
+	struct stat st;
+
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s/%s.lock", store->root, names[i]);
+		if (stat(path, &st) == 0 && time(NULL) - st.st_mtime > 3)
+			unlink(path);
+	}
 }
 
 /* Makes the new ref value durable: the ref file and its directory entry. */
@@ -140,6 +160,8 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 							     refname + 11, attempt);
 					break;
 				}
+				if (rc == GIT_ELOCKED && attempt % 50 == 49)
+					break_stale_lock(store, refname);
 				backoff(attempt);
 				continue;
 			}
