@@ -38,6 +38,8 @@ DAEMON_SRC := $(filter-out daemon/main.c,$(wildcard daemon/*.c))
 TOOLS_SRC := $(wildcard tools/*.c)
 FS_SRC := $(wildcard fs/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRC))
 
 obj = $(patsubst %.c,$(OUT)/%.o,$(patsubst %.cc,$(OUT)/%.o,$(1)))
 
@@ -66,6 +68,9 @@ $(OUT)/wasmstore-fs: $(call obj,$(FS_SRC)) $(LIB_A)
 $(UNIT): $(call obj,$(UNIT_SRC)) $(LIB_A)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+$(OUT)/bench/%: $(OUT)/bench/%.o $(LIB_A)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(OUT)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
@@ -77,7 +82,7 @@ $(OUT)/%.o: %.cc
 test: all $(UNIT)
 	WS_BUILD=$(abspath $(OUT)) tests/run-tests
 
-bench: all
+bench: all $(BENCH_BINS)
 	WS_BUILD=$(abspath $(OUT)) bench/run-bench
 
 install: all

@@ -13,6 +13,8 @@
  *  - objects returned through `**out` belong to the caller and are released
  *    with the matching _free; `const char *` returns are borrowed;
  *  - `branch` arguments may be NULL, meaning the store's default branch;
+ *    functions that only read also accept a 40-hex commit id there (when no
+ *    branch has that name), to read the tree of any commit;
  *  - "paths" are '/'-separated; empty segments are ignored, so "/a//b.wasm"
  *    is "a/b.wasm". Paths handed to callbacks never start with '/'.
  *  - "hash-or-path": a single segment of 64 hex digits addresses the module

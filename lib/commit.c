@@ -123,7 +123,7 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 		git_reference *ref = NULL;
 		const git_oid *old;
 
-		if ((error = ws_store__head(&edit.head, store, branch ? branch
+		if ((error = ws_store__branch_head(&edit.head, store, branch ? branch
 							     : refname + 11)) < 0)
 			break;
 		if (edit.head && git_commit_tree(&edit.tree, edit.head) < 0) {

@@ -202,7 +202,8 @@ int ws_store__refname(char **out, ws_store *store, const char *branch)
 	return error;
 }
 
-int ws_store__head(git_commit **out, ws_store *store, const char *branch)
+int ws_store__branch_head(git_commit **out, ws_store *store,
+			  const char *branch)
 {
 	char *refname = NULL;
 	git_oid id;
@@ -220,6 +221,20 @@ int ws_store__head(git_commit **out, ws_store *store, const char *branch)
 		error = ws_error__git(WS_ERROR, "reading branch head");
 	}
 	free(refname);
+	return error;
+}
+
+int ws_store__head(git_commit **out, ws_store *store, const char *branch)
+{
+	int error = ws_store__branch_head(out, store, branch);
+
+	/* reads may name a commit instead of a branch (time travel) */
+	if (!error && !*out && branch && strlen(branch) == GIT_OID_HEXSZ &&
+	    strspn(branch, "0123456789abcdef") == GIT_OID_HEXSZ) {
+		error = ws_store__lookup_commit(out, store, branch);
+		if (error == WS_ENOTFOUND)
+			error = 0;
+	}
 	return error;
 }
 

@@ -37,6 +37,11 @@ int ws_store__refname(char **out, ws_store *store, const char *branch);
 
 /* The branch's head commit; *out is NULL (and 0 returned) when the branch
  * has no commit yet. */
+int ws_store__branch_head(git_commit **out, ws_store *store,
+			  const char *branch);
+
+/* For reads: like ws_store__branch_head, but `branch` may also be a 40-hex
+ * commit id when no branch has that name. */
 int ws_store__head(git_commit **out, ws_store *store, const char *branch);
 
 /* Parses a 40-hex commit id and looks the commit up. WS_EINPUT for bad
