@@ -3,12 +3,16 @@
 
 #include "hex.h"
 
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -100,6 +104,35 @@ static int open_repository(git_repository **out, const char *root)
 	return 0;
 }
 
+/*
+ * Replaces the default object database with the same two backends (packs,
+ * loose objects) but with fast zlib compression: wasm barely compresses,
+ * and level 6 costs several times level 1 on every write.
+ */
+static int use_fast_odb(git_repository *repo, const char *root)
+{
+	git_odb *odb = NULL;
+	git_odb_backend *loose = NULL, *packs = NULL;
+	char objects[PATH_MAX + 16];
+	int error = 0;
+
+	snprintf(objects, sizeof(objects), "%s/objects", root);
+	if (git_odb_new(&odb) < 0 ||
+	    git_odb_backend_pack(&packs, objects) < 0 ||
+	    git_odb_add_backend(odb, packs, 1) < 0 ||
+	    (packs = NULL,
+	     git_odb_backend_loose(&loose, objects, 1, 0, 0, 0) < 0) ||
+	    git_odb_add_backend(odb, loose, 2) < 0 ||
+	    (loose = NULL, git_repository_set_odb(repo, odb) < 0))
+		error = ws_error__git(WS_ERROR, "opening object database");
+	if (packs)
+		packs->free(packs);
+	if (loose)
+		loose->free(loose);
+	git_odb_free(odb);
+	return error;
+}
+
 int ws_store_open(ws_store **out, const char *root)
 {
 	ws_store *store = NULL;
@@ -122,7 +155,8 @@ int ws_store_open(ws_store **out, const char *root)
 		goto done;
 	}
 	store->max_module_size = WS_DEFAULT_MAX_MODULE_SIZE;
-	if ((error = open_repository(&store->repo, abs)) < 0)
+	if ((error = open_repository(&store->repo, abs)) < 0 ||
+	    (error = use_fast_odb(store->repo, abs)) < 0)
 		goto done;
 	if (!(path = malloc(strlen(abs) + 64))) {
 		error = ws_error_set(WS_ERROR, "out of memory");

@@ -1,0 +1,168 @@
+/*
+ * store-bench.c - times core store operations in-process.
+ *
+ *   store-bench adds ROOT N [PREFIX]    N durable adds of distinct 1 KB modules
+ *   store-bench fill ROOT N flat|nested  put N modules into ROOT in one commit
+ *   store-bench finds ROOT N            N finds by path, then N by hash
+ *
+ * Prints "<what> <count> <seconds> <per second>" lines.
+ */
+#include "store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A valid 1 KB module: the empty module plus a custom section whose
+ * payload makes it distinct. */
+static size_t module_1k(unsigned char *out, unsigned seed)
+{
+	static const unsigned char head[] = { 0, 'a', 's', 'm', 1, 0, 0, 0 };
+	size_t n = 0, payload = 1024 - 8 - 3 - 2;
+
+	memcpy(out, head, 8);
+	n = 8;
+	out[n++] = 0;                                 /* custom section id */
+	out[n++] = (unsigned char)(0x80 | ((payload + 2) & 0x7f));
+	out[n++] = (unsigned char)((payload + 2) >> 7);
+	out[n++] = 1;   /* name length */
+	out[n++] = 'b'; /* name */
+	for (size_t i = 0; i < payload; i++)
+		out[n++] = (unsigned char)(seed * 2654435761u >> (i % 24));
+	memcpy(out + n - 4, &seed, 4);
+	return n;
+}
+
+static int die(const char *what)
+{
+	fprintf(stderr, "store-bench: %s: %s\n", what, ws_error_last());
+	return 1;
+}
+
+static int cmd_adds(const char *root, int n, const char *prefix)
+{
+	unsigned char buf[1100];
+	char hash[65], path[256];
+	ws_store *store;
+	double t0;
+
+	if (ws_store_open(&store, root) < 0)
+		return die("open");
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		size_t len = module_1k(buf, (unsigned)(i + 7919 * getpid()));
+		snprintf(path, sizeof(path), "%s%d.wasm", prefix, i);
+		if (ws_module_add_buffer(hash, store, NULL, path, buf, len) < 0)
+			return die("add");
+	}
+	double dt = now() - t0;
+	printf("adds %d %.3f %.1f\n", n, dt, n / dt);
+	ws_store_free(store);
+	return 0;
+}
+
+/* Builds one commit holding n modules, flat or 100 per directory. */
+static int cmd_fill(const char *root, int n, int nested)
+{
+	unsigned char buf[1100];
+	git_tree_update *up = calloc((size_t)n, sizeof(*up));
+	char **paths = calloc((size_t)n, sizeof(*paths));
+	git_oid tree_id, commit_id, empty_id;
+	git_treebuilder *tb = NULL;
+	git_tree *empty = NULL, *tree = NULL;
+	git_signature *sig = NULL;
+	git_reference *ref = NULL;
+	ws_store *store;
+
+	if (ws_store_open(&store, root) < 0)
+		return die("open");
+	for (int i = 0; i < n; i++) {
+		size_t len = module_1k(buf, (unsigned)i * 31 + 1);
+		git_oid blob;
+		unsigned char sha[32];
+		unsigned int shalen = 32;
+		git_blob_create_from_buffer(&blob, store->repo, buf, len);
+		EVP_Digest(buf, len, sha, &shalen, EVP_sha256(), NULL);
+		ws_hashindex_add(store->index, &blob, sha);
+		paths[i] = malloc(64);
+		if (nested)
+			snprintf(paths[i], 64, "d%03d/e%02d/m%d.wasm", i / 100,
+				 i % 10, i);
+		else
+			snprintf(paths[i], 64, "m%d.wasm", i);
+		up[i].action = GIT_TREE_UPDATE_UPSERT;
+		up[i].path = paths[i];
+		up[i].filemode = GIT_FILEMODE_BLOB;
+		up[i].id = blob;
+	}
+	git_treebuilder_new(&tb, store->repo, NULL);
+	git_treebuilder_write(&empty_id, tb);
+	git_tree_lookup(&empty, store->repo, &empty_id);
+	if (git_tree_create_updated(&tree_id, store->repo, empty, (size_t)n, up) < 0 ||
+	    git_tree_lookup(&tree, store->repo, &tree_id) < 0 ||
+	    git_signature_now(&sig, "bench", "bench@localhost") < 0 ||
+	    git_commit_create(&commit_id, store->repo, NULL, sig, sig, NULL,
+			      "fill", tree, 0, NULL) < 0 ||
+	    git_reference_create(&ref, store->repo, "refs/heads/main",
+				 &commit_id, 1, NULL) < 0)
+		return die("fill");
+	printf("filled %d %s\n", n, nested ? "nested" : "flat");
+	return 0;
+}
+
+static int cmd_finds(const char *root, int n)
+{
+	ws_module_info info;
+	char path[64], *hashes;
+	void *data;
+	size_t len;
+	ws_store *store;
+	double t0, dt;
+
+	if (ws_store_open(&store, root) < 0)
+		return die("open");
+	hashes = malloc((size_t)n * 65);
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "f%d.wasm", i % 100);
+		if (ws_module_read(&data, &len, &info, store, NULL, path) < 0)
+			return die("find by path");
+		memcpy(hashes + i * 65, info.hash, 65);
+		free(data);
+	}
+	dt = now() - t0;
+	printf("finds-by-path %d %.3f %.1f\n", n, dt, n / dt);
+	t0 = now();
+	for (int i = 0; i < n; i++) {
+		if (ws_module_read(&data, &len, NULL, store, NULL, hashes + i * 65) < 0)
+			return die("find by hash");
+		free(data);
+	}
+	dt = now() - t0;
+	printf("finds-by-hash %d %.3f %.1f\n", n, dt, n / dt);
+	free(hashes);
+	ws_store_free(store);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && !strcmp(argv[1], "adds"))
+		return cmd_adds(argv[2], atoi(argv[3]), argc > 4 ? argv[4] : "a");
+	if (argc >= 5 && !strcmp(argv[1], "fill"))
+		return cmd_fill(argv[2], atoi(argv[3]), !strcmp(argv[4], "nested"));
+	if (argc >= 4 && !strcmp(argv[1], "finds"))
+		return cmd_finds(argv[2], atoi(argv[3]));
+	fprintf(stderr, "usage: store-bench adds|fill|finds ROOT N [...]\n");
+	return 2;
+}
