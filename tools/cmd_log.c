@@ -25,7 +25,7 @@ static const struct cli_opt opts[] = {
 	{ "plain", 0, CLI_OPT_FLAG, &opt_plain, NULL,
 	  "never page the output" },
 	{ "pager", 0, CLI_OPT_VALUE, &opt_pager, "CMD",
-	  "the pager when stdout is a terminal (default: $PAGER or pager)" },
+	  "pager for a terminal (default: $PAGER, pager)" },
 	{ "max-count", 'n', CLI_OPT_VALUE, &opt_count, "N",
 	  "show at most N commits (0: all)" },
 	{ "skip", 0, CLI_OPT_VALUE, &opt_skip, "N",

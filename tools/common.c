@@ -16,7 +16,7 @@ static const struct cli_opt global_opts[] = {
 	{ "root", 0, CLI_OPT_VALUE, &opt_root, "PATH",
 	  "the store (WASMSTORE_ROOT, default ~/.wasmstore)" },
 	{ "branch", 0, CLI_OPT_VALUE, &opt_branch, "NAME",
-	  "the branch to use (WASMSTORE_BRANCH, default: the default branch)" },
+	  "the branch to use (WASMSTORE_BRANCH)" },
 	{ "author", 0, CLI_OPT_VALUE, &opt_author, "NAME",
 	  "the author of new commits (WASMSTORE_AUTHOR)" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
