@@ -4,6 +4,7 @@
  *   store-bench adds ROOT N [PREFIX]    N durable adds of distinct 1 KB modules
  *   store-bench fill ROOT N flat|nested  put N modules into ROOT in one commit
  *   store-bench finds ROOT N            N finds by path, then N by hash
+ *   store-bench module FILE SEED        writes one 1 KB module to FILE
  *
  * Prints "<what> <count> <seconds> <per second>" lines.
  */
@@ -120,10 +121,25 @@ static int cmd_fill(const char *root, int n, int nested)
 	return 0;
 }
 
+typedef struct {
+	char paths[100][128];
+	int count;
+} sample;
+
+static int take_path(const char *path, const char *hash, void *payload)
+{
+	sample *s = payload;
+	(void)hash;
+	snprintf(s->paths[s->count++], 128, "%s", path);
+	return s->count == 100; /* enough: stop the walk */
+}
+
+/* N finds by path over (up to) 100 of the store's paths, then N by hash. */
 static int cmd_finds(const char *root, int n)
 {
+	static sample s;
 	ws_module_info info;
-	char path[64], *hashes;
+	char *hashes;
 	void *data;
 	size_t len;
 	ws_store *store;
@@ -131,11 +147,14 @@ static int cmd_finds(const char *root, int n)
 
 	if (ws_store_open(&store, root) < 0)
 		return die("open");
+	s.count = 0;
+	if (ws_module_list(store, NULL, NULL, take_path, &s) < 0 || !s.count)
+		return die("list");
 	hashes = malloc((size_t)n * 65);
 	t0 = now();
 	for (int i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "f%d.wasm", i % 100);
-		if (ws_module_read(&data, &len, &info, store, NULL, path) < 0)
+		if (ws_module_read(&data, &len, &info, store, NULL,
+				   s.paths[i % s.count]) < 0)
 			return die("find by path");
 		memcpy(hashes + i * 65, info.hash, 65);
 		free(data);
@@ -155,6 +174,20 @@ static int cmd_finds(const char *root, int n)
 	return 0;
 }
 
+/* Writes the 1 KB module of `seed` to a file (for CLI timings). */
+static int cmd_module(const char *file, unsigned seed)
+{
+	unsigned char buf[1100];
+	size_t len = module_1k(buf, seed);
+	FILE *f = fopen(file, "wb");
+
+	if (!f || fwrite(buf, 1, len, f) != len || fclose(f) != 0) {
+		perror(file);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "adds"))
@@ -163,6 +196,8 @@ int main(int argc, char **argv)
 		return cmd_fill(argv[2], atoi(argv[3]), !strcmp(argv[4], "nested"));
 	if (argc >= 4 && !strcmp(argv[1], "finds"))
 		return cmd_finds(argv[2], atoi(argv[3]));
+	if (argc >= 4 && !strcmp(argv[1], "module"))
+		return cmd_module(argv[2], (unsigned)atoi(argv[3]));
 	fprintf(stderr, "usage: store-bench adds|fill|finds ROOT N [...]\n");
 	return 2;
 }
