@@ -13,9 +13,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+/* Modules up to this size are staged in memory; larger ones spill to a file
+ * under wasmstore/tmp, so memory stays bounded whatever the upload size. */
+#define MEMORY_STAGE_MAX ((size_t)1 << 20)
+
 struct ws_upload {
 	ws_store *store;
-	int fd;
+	unsigned char *mem; /* staged bytes while size <= MEMORY_STAGE_MAX */
+	int fd;             /* staging file once spilled, else -1 */
 	char tmp[4200];
 	size_t size;
 	EVP_MD_CTX *sha;
@@ -31,14 +36,7 @@ int ws_upload_new(ws_upload **out, ws_store *store)
 	if (!up)
 		return ws_error_set(WS_ERROR, "out of memory");
 	up->store = store;
-	snprintf(up->tmp, sizeof(up->tmp), "%s/wasmstore/tmp/up.XXXXXX",
-		 store->root);
-	up->fd = mkstemp(up->tmp);
-	if (up->fd < 0) {
-		free(up);
-		return ws_error_set(WS_ERROR, "staging module: %s",
-				    strerror(errno));
-	}
+	up->fd = -1;
 	if (!(up->sha = EVP_MD_CTX_new()) ||
 	    !EVP_DigestInit_ex(up->sha, EVP_sha256(), NULL)) {
 		ws_upload_free(up);
@@ -48,9 +46,41 @@ int ws_upload_new(ws_upload **out, ws_store *store)
 	return 0;
 }
 
-int ws_upload_write(ws_upload *up, const void *data, size_t len)
+static int write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return ws_error_set(WS_ERROR, "staging module: %s",
+					    strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int spill(ws_upload *up)
+{
+	int error;
+
+	snprintf(up->tmp, sizeof(up->tmp), "%s/wasmstore/tmp/up.XXXXXX",
+		 up->store->root);
+	if ((up->fd = mkstemp(up->tmp)) < 0)
+		return ws_error_set(WS_ERROR, "staging module: %s",
+				    strerror(errno));
+	error = write_all(up->fd, up->mem, up->size);
+	free(up->mem);
+	up->mem = NULL;
+	return error;
+}
+
+int ws_upload_write(ws_upload *up, const void *data, size_t len)
+{
+	int error;
 
 	if (up->failed)
 		return up->failed;
@@ -59,18 +89,20 @@ int ws_upload_write(ws_upload *up, const void *data, size_t len)
 						 "module larger than %zu bytes",
 						 up->store->max_module_size);
 	EVP_DigestUpdate(up->sha, data, len);
-	up->size += len;
-	while (len) {
-		ssize_t n = write(up->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return up->failed = ws_error_set(WS_ERROR,
-							 "staging module: %s",
-							 strerror(errno));
-		p += n;
-		len -= (size_t)n;
+	if (up->fd < 0 && up->size + len <= MEMORY_STAGE_MAX) {
+		unsigned char *m = realloc(up->mem, up->size + len);
+		if (!m)
+			return up->failed = ws_error_set(WS_ERROR, "out of memory");
+		memcpy(m + up->size, data, len);
+		up->mem = m;
+		up->size += len;
+		return 0;
 	}
+	if (up->fd < 0 && (error = spill(up)) < 0)
+		return up->failed = error;
+	if ((error = write_all(up->fd, data, len)) < 0)
+		return up->failed = error;
+	up->size += len;
 	return 0;
 }
 
@@ -83,6 +115,7 @@ void ws_upload_free(ws_upload *up)
 		if (!up->adopted)
 			unlink(up->tmp);
 	}
+	free(up->mem);
 	EVP_MD_CTX_free(up->sha);
 	free(up);
 }
@@ -116,6 +149,7 @@ int ws_upload_commit(char out_hash[WS_HASH_HEXSIZE + 1], ws_upload *up,
 	unsigned int shalen = 32;
 	char *norm = NULL, *message = NULL, hex[WS_HASH_HEXSIZE + 1];
 	void *map = MAP_FAILED;
+	const void *data;
 	git_oid blob;
 	set_path sp;
 	int error;
@@ -133,18 +167,25 @@ int ws_upload_commit(char out_hash[WS_HASH_HEXSIZE + 1], ws_upload *up,
 	}
 	EVP_DigestFinal_ex(up->sha, sha, &shalen);
 	ws__hex(hex, sha, 32);
-	map = mmap(NULL, up->size, PROT_READ, MAP_PRIVATE, up->fd, 0);
-	if (map == MAP_FAILED) {
-		error = ws_error_set(WS_ERROR, "mapping module: %s",
-				     strerror(errno));
-		goto done;
+	if (up->fd >= 0) {
+		map = mmap(NULL, up->size, PROT_READ, MAP_PRIVATE, up->fd, 0);
+		if (map == MAP_FAILED) {
+			error = ws_error_set(WS_ERROR, "mapping module: %s",
+					     strerror(errno));
+			goto done;
+		}
 	}
-	if ((error = ws__validate(map, up->size)) < 0 ||
-	    (error = store_blob(&blob, up->store, map, up->size, sha)) < 0)
+	data = up->fd >= 0 ? map : up->mem;
+	if ((error = ws__validate(data, up->size)) < 0 ||
+	    (error = store_blob(&blob, up->store, data, up->size, sha)) < 0)
 		goto done;
-	if ((error = ws_rawcache__adopt(up->store, up->tmp, hex)) < 0)
-		goto done;
-	up->adopted = 1;
+	/* a large module's staging file becomes its raw copy for free; small
+	 * ones get theirs when first served */
+	if (up->fd >= 0) {
+		if ((error = ws_rawcache__adopt(up->store, up->tmp, hex)) < 0)
+			goto done;
+		up->adopted = 1;
+	}
 	if (!(message = malloc(strlen(norm) + 8))) {
 		error = ws_error_set(WS_ERROR, "out of memory");
 		goto done;
