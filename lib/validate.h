@@ -18,6 +18,13 @@ extern "C" {
  */
 int ws__validate(const void *data, size_t len);
 
+/*
+ * The same, with the function bodies shared among up to `parts` threads
+ * (ws__validate picks one per CPU for large modules; 1 means a single
+ * pass). For tests and benchmarks.
+ */
+int ws__validate_parts(const void *data, size_t len, unsigned parts);
+
 #ifdef __cplusplus
 }
 #endif
