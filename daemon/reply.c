@@ -152,25 +152,22 @@ enum MHD_Result ws_reply_module(struct ws_request *req, int fd,
 	struct MHD_Response *resp;
 	const char *inm;
 	char etag[WS_HASH_HEXSIZE + 3];
+	int not_modified;
 
 	snprintf(etag, sizeof(etag), "\"%s\"", hash);
 	inm = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
 					  MHD_HTTP_HEADER_IF_NONE_MATCH);
-	if (inm && etag_matches(inm, hash)) {
-		close(fd);
-		resp = MHD_create_response_from_buffer(0, NULL,
-						       MHD_RESPMEM_PERSISTENT);
-		if (!resp)
-			return MHD_NO;
-		module_headers(resp, etag, hash, immutable);
-		return ws_reply(req, MHD_HTTP_NOT_MODIFIED, resp, 0);
-	}
+	not_modified = inm && etag_matches(inm, hash);
+	/* Also for a 304: MHD sends no body then, but its Content-Length
+	 * is the module's size, as RFC 9110 wants of a 304 that has one. */
 	resp = MHD_create_response_from_fd64(size, fd);
 	if (!resp) {
 		close(fd);
 		return MHD_NO;
 	}
 	module_headers(resp, etag, hash, immutable);
+	if (not_modified)
+		return ws_reply(req, MHD_HTTP_NOT_MODIFIED, resp, 0);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"application/wasm");
 	return ws_reply(req, MHD_HTTP_OK, resp, size);

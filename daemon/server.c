@@ -158,14 +158,26 @@ static enum MHD_Result reply_preflight(struct ws_request *req)
 	return ws_reply(req, MHD_HTTP_NO_CONTENT, resp, 0);
 }
 
+/* Whether a body follows the headers. */
+static int has_body(struct ws_request *req)
+{
+	const char *len = header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING) ||
+	       (len && strcmp(len, "0") != 0);
+}
+
 /*
- * The first callback, headers in hand: the key, the route and the branch
- * are checked here, so that a refused request never has its body read.
+ * Checks the key, the route and the branch, and starts an upload. Done as
+ * soon as the headers are in when a body follows, so that a refused
+ * request never has its body read (MHD then closes the connection); else
+ * once the request is complete, which keeps the connection alive.
  */
 static enum MHD_Result request_begin(struct ws_request *req)
 {
 	struct ws_server *server = req->server;
 
+	req->begun = 1;
 	if (is_preflight(req))
 		return reply_preflight(req);
 	if (!ws_auth_allows(server->auth, header(req, "Wasmstore-Auth"),
@@ -192,13 +204,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				  size_t *upload_data_size, void **req_cls)
 {
 	struct ws_request *req = *req_cls;
+	enum MHD_Result ret;
 
 	(void)version;
 	if (!req) {
 		if (!(req = request_new(cls, conn, url, method)))
 			return MHD_NO;
 		*req_cls = req;
-		return request_begin(req);
+		return has_body(req) ? request_begin(req) : MHD_YES;
 	}
 	if (*upload_data_size) {
 		/* Only module uploads have a body; others' bodies are read
@@ -208,6 +221,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
+	if (!req->begun && ((ret = request_begin(req)) == MHD_NO ||
+			    req->answered))
+		return ret;
 	if (req->answered)
 		return MHD_YES;
 	return req->route->handler(req);

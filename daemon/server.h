@@ -45,6 +45,7 @@ struct ws_request {
 	int is_head;
 	unsigned status;         /* what was sent, for the log */
 	uint64_t bytes;
+	int begun;               /* key, route and branch checked */
 	int answered;            /* a response was queued */
 	int counted;             /* counted in server->in_flight */
 	/* uploads */
