@@ -391,20 +391,21 @@ static int wait_for_signal(const sigset_t *set)
 	return sig;
 }
 
+/* 0, 2 for a malformed --auth (a usage error), 1 for an unusable file. */
 static int load_auth(struct ws_server *server)
 {
 	struct ws_config *cfg = server->cfg;
 
 	if (!(server->auth = ws_auth_new()))
-		return -1;
+		return 1;
 	if (cfg->auth && ws_auth_add_spec(server->auth, cfg->auth) < 0) {
 		ws_daemon_log("invalid --auth: %s", ws_error_last());
-		return -1;
+		return 2;
 	}
 	if (cfg->auth_file &&
 	    ws_auth_add_file(server->auth, cfg->auth_file) < 0) {
 		ws_daemon_log("invalid --auth-file: %s", ws_error_last());
-		return -1;
+		return 1;
 	}
 	return 0;
 }
@@ -468,7 +469,10 @@ static int serve(struct ws_server *server)
 	unsigned port;
 	int sig, rc = 1;
 
-	if (check_store(server) || load_auth(server) || load_tls(&tls, cfg) ||
+	if ((rc = load_auth(server)) != 0)
+		goto done;
+	rc = 1;
+	if (check_store(server) || load_tls(&tls, cfg) ||
 	    resolve(&addr, cfg->host, cfg->port))
 		goto done;
 	/* Blocked before any thread starts, so that every thread inherits
