@@ -81,12 +81,12 @@ test_expect_success 'every command answers --help and -h with its usage, exit 0'
 	server:usage: wasmstore server [--host HOST] [--port PORT] [--auth KEYS] [--cors] [--tls KEY_FILE,CERT_FILE]
 	EOT
 	: >actual &&
-	for cmd in $(cut -d: -f1 expect); do
+	(for cmd in $(cut -d: -f1 expect); do
 		wasmstore $cmd --help >help.$cmd &&
 		wasmstore $cmd -h >h.$cmd &&
 		test_cmp help.$cmd h.$cmd &&
-		printf "%s:%s\n" $cmd "$(head -n 1 help.$cmd)" >>actual || return 1
-	done &&
+		printf "%s:%s\n" $cmd "$(head -n 1 help.$cmd)" >>actual || exit 1
+	done) &&
 	test_cmp expect actual &&
 	test ! -e "$WASMSTORE_ROOT"
 '
@@ -189,10 +189,10 @@ EOT
 
 test_expect_success 'exit 1: not found, silently for find, hash and filename' '
 	wasmstore add m1.wasm >/dev/null &&
-	for cmd in find hash filename; do
+	(for cmd in find hash filename; do
 		test_expect_code 1 wasmstore $cmd nope.wasm >out 2>err &&
-		test ! -s out && test ! -s err || return 1
-	done
+		test ! -s out && test ! -s err || exit 1
+	done)
 '
 
 test_expect_success 'exit 3: an invalid module' '

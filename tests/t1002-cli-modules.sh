@@ -5,7 +5,7 @@
 sha() { sha256sum <"$1" | cut -d" " -f1; }
 
 test_expect_success 'setup' '
-	for i in 1 2 3 4; do make_module $i m$i.wasm || return 1; done &&
+	(for i in 1 2 3 4; do make_module $i m$i.wasm || exit 1; done) &&
 	H1=$(sha m1.wasm) && H2=$(sha m2.wasm) && H3=$(sha m3.wasm) &&
 	H4=$(sha m4.wasm) &&
 	mkdir sub && cp m4.wasm sub/in-sub.wasm
@@ -78,12 +78,12 @@ test_expect_success 'hash by path, and of a hash' '
 '
 
 test_expect_success 'find, hash of an absent module: exit 1, no output' '
-	for what in absent.wasm dir/absent.wasm $(echo $H1 | tr 0-9a-f a-f0-9); do
+	(for what in absent.wasm dir/absent.wasm $(echo $H1 | tr 0-9a-f a-f0-9); do
 		test_expect_code 1 wasmstore find $what >out 2>err &&
 		test ! -s out && test ! -s err &&
 		test_expect_code 1 wasmstore hash $what >out 2>err &&
-		test ! -s out && test ! -s err || return 1
-	done
+		test ! -s out && test ! -s err || exit 1
+	done)
 '
 
 test_expect_success 'a directory is not a module' '

@@ -16,7 +16,7 @@ log_entry() {
 }
 
 test_expect_success 'setup: three modules, a history of five commits' '
-	for i in 1 2 3; do make_module $i m$i.wasm || return 1; done &&
+	(for i in 1 2 3; do make_module $i m$i.wasm || exit 1; done) &&
 	H1=$(sha m1.wasm) && H2=$(sha m2.wasm) && H3=$(sha m3.wasm) &&
 	wasmstore add m1.wasm a.wasm >/dev/null && C1=$(git_head) &&
 	wasmstore add m2.wasm b.wasm >/dev/null && C2=$(git_head) &&
@@ -65,7 +65,7 @@ test_expect_success 'commit: malformed hash exit 2, unknown commit exit 1' '
 
 test_expect_success 'log: every commit, newest first, in the reference format' '
 	wasmstore log >actual &&
-	for c in $C5 $C4 $C3 $C2 $C1; do log_entry $c || return 1; done >expect &&
+	(for c in $C5 $C4 $C3 $C2 $C1; do log_entry $c || exit 1; done) >expect &&
 	test_cmp expect actual &&
 	wasmstore log --plain >actual &&
 	test_cmp expect actual
@@ -101,7 +101,7 @@ test_expect_success 'log -n, --max-count, --skip' '
 
 test_expect_success 'log --reverse: oldest first; -n and --skip count from there' '
 	wasmstore log --reverse >actual &&
-	for c in $C1 $C2 $C3 $C4 $C5; do log_entry $c || return 1; done >expect &&
+	(for c in $C1 $C2 $C3 $C4 $C5; do log_entry $c || exit 1; done) >expect &&
 	test_cmp expect actual &&
 	wasmstore log --reverse --skip 1 -n 2 >actual &&
 	{ log_entry $C2 && log_entry $C3; } >expect &&

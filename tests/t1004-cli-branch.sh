@@ -7,7 +7,7 @@ g() { git --git-dir="$WASMSTORE_ROOT" "$@"; }
 objects() { g cat-file --batch-all-objects --batch-check='%(objectname)' | sort; }
 
 test_expect_success 'setup' '
-	for i in 1 2 3 4 5; do make_module $i m$i.wasm || return 1; done &&
+	(for i in 1 2 3 4 5; do make_module $i m$i.wasm || exit 1; done) &&
 	H1=$(sha m1.wasm) && H2=$(sha m2.wasm) && H3=$(sha m3.wasm) &&
 	H4=$(sha m4.wasm) && H5=$(sha m5.wasm) &&
 	wasmstore add m1.wasm shared.wasm >/dev/null
@@ -145,10 +145,10 @@ test_expect_success 'gc keeps what another branch reaches' '
 	wasmstore --branch dev log >dev.log &&
 	wasmstore --branch dev list >actual &&
 	test -s actual &&
-	while IFS="	" read -r hash path; do
+	(while IFS="	" read -r hash path; do
 		wasmstore --branch dev find $path >out &&
-		test "$(sha out)" = "$hash" || return 1
-	done <actual
+		test "$(sha out)" = "$hash" || exit 1
+	done) <actual
 '
 
 test_expect_success 'gc of a squashed branch with nothing unreachable prints 0' '
