@@ -70,7 +70,8 @@ http() {
 		curl -sS $CURL_OPTS -X "$method" -o body -D head.raw "$@" \
 			"$API$route"
 	fi || return 1
-	sed -e 's/\r$//' -e '/^Date: /d' -e '/^$/d' head.raw >head
+	sed -e 's/\r$//' -e '/^Date: /d' -e '/^$/d' -e '/^HTTP\/1.1 100 Continue$/d' \
+		head.raw >head
 }
 
 expect_head() {
