@@ -18,11 +18,14 @@
 #                              for 127.0.0.1)
 #
 # The daemon's stderr (access log included) goes to $DAEMON_LOG.
+# $PYTHON is Debian's python3, which has python3-websockets.
 
 DAEMON_LOG="$TRASH/daemon.log"
 DAEMON_PID=
 SCHEME=http
 CURL_OPTS=
+PYTHON=/usr/bin/python3
+test -x "$PYTHON" || PYTHON=python3
 
 start_daemon() {
 	local portfile="$TRASH/daemon.port" i
@@ -30,7 +33,7 @@ start_daemon() {
 	wasmstore-server --host 127.0.0.1 --port 0 --port-file "$portfile" \
 		"$@" 2>>"$DAEMON_LOG" &
 	DAEMON_PID=$!
-	test_when_finished "kill -KILL $DAEMON_PID 2>/dev/null"
+	test_when_finished "end_daemon $DAEMON_PID"
 	for i in $(seq 1 200); do
 		test -s "$portfile" && break
 		if ! kill -0 $DAEMON_PID 2>/dev/null; then
@@ -44,6 +47,18 @@ start_daemon() {
 	PORT=$(cat "$portfile")
 	URL="$SCHEME://127.0.0.1:$PORT"
 	API="$URL/api/v1"
+}
+
+# end_daemon PID: the cleanup; SIGTERM first (a clean exit keeps the shell
+# from reporting a killed job), SIGKILL if it is still there after 10s.
+end_daemon() {
+	kill -TERM $1 2>/dev/null || return 0
+	for i in $(seq 1 200); do
+		kill -0 $1 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL $1 2>/dev/null
+	wait $1 2>/dev/null
 }
 
 stop_daemon() {
