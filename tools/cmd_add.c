@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -35,6 +36,7 @@ int cmd_add(int argc, char **argv)
 	const char *file, *path;
 	struct cli_args args;
 	ws_store *store = NULL;
+	struct stat st;
 	int fd = -1, rc = cli_parse(&args, argc, argv, &spec);
 
 	if (rc != CLI_CONTINUE)
@@ -56,6 +58,10 @@ int cmd_add(int argc, char **argv)
 	} else if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0) {
 		rc = cli_error(CLI_EXIT_FAILURE, "unable to open '%s': %s", file,
 			       strerror(errno));
+		goto done;
+	} else if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		rc = cli_error(CLI_EXIT_FAILURE, "unable to read '%s': %s", file,
+			       strerror(EISDIR));
 		goto done;
 	}
 
