@@ -49,9 +49,8 @@ test_expect_success 'a closed stdout: exit 4' '
 test_expect_success 'find to a reader that goes away ends, by SIGPIPE' '
 	cp "$FIXTURES/b.wasm" . && wasmstore add b.wasm >/dev/null &&
 	mkfifo pipe &&
-	head -c 10 <pipe >/dev/null &
-	wasmstore find b.wasm >pipe
-	test $? -eq 141
+	{ head -c 10 <pipe >/dev/null & } &&
+	{ wasmstore find b.wasm >pipe; test $? -eq 141; }
 '
 
 test_done
