@@ -1,0 +1,481 @@
+/* attr.c - attributes: stat, the default symlink, access, statfs, modes
+ * and times (remembered in memory), extended attributes. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "ops.h"
+
+#define XATTR_HASH "user.wasmstore.hash"
+#define XATTR_COMMIT "user.wasmstore.commit"
+
+static void fill(struct wsfs *fs, struct stat *st, mode_t mode, uint64_t size,
+		 const struct timespec *when)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_mode = mode;
+	st->st_nlink = S_ISDIR(mode) ? 2 : 1;
+	st->st_uid = fs->uid;
+	st->st_gid = fs->gid;
+	st->st_size = (off_t)size;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	st->st_atim = st->st_mtim = st->st_ctim = when ? *when : fs->start;
+}
+
+static mode_t writable(struct wsfs *fs, mode_t mode)
+{
+	return fs->opt.readonly ? mode & ~(mode_t)0222 : mode;
+}
+
+static int first_commit(const ws_commit_info *info, void *payload)
+{
+	struct wsfs_change *change = payload;
+
+	memcpy(change->commit, info->hash, sizeof(change->commit));
+	change->date = info->date;
+	return 1; /* newest first: the first one is all we want */
+}
+
+/*
+ * The commit that last changed `path` of the route's branch or commit
+ * while it held `hash`. A branch is read at its head commit, so that the
+ * module and its history come from the same state.
+ */
+static int last_change(struct wsfs_req *req, const char *path,
+		       const char *hash, struct wsfs_change *out)
+{
+	const char *at = req->route.name;
+	char head[WS_COMMIT_HEXSIZE + 1];
+	ws_module_info info;
+	int error;
+
+	if (wsfs_cache_change_get(&req->fs->cache, at, path, hash, out))
+		return 0;
+	strcpy(info.hash, hash);
+	if (req->route.view == WSFS_V_BRANCH) {
+		if ((error = ws_snapshot(head, req->store, at)) < 0 ||
+		    (error = ws_module_stat(&info, req->store, head, path)) < 0)
+			return error;
+		at = head;
+	}
+	error = ws_audit(req->store, at, path, first_commit, out);
+	if (error < 0)
+		return error;
+	if (error == 0)
+		return ws_error_set(WS_ENOTFOUND, "no history for '%s'", path);
+	wsfs_cache_change_put(&req->fs->cache, req->route.name, path,
+			      info.hash, out);
+	return strcmp(info.hash, hash) ? WS_ENOTFOUND : 0;
+}
+
+static int stop_at_first(const char *name, int is_dir, const char *hash,
+			 void *payload)
+{
+	(void)name, (void)is_dir, (void)hash, (void)payload;
+	return 1;
+}
+
+int wsfs_store_dir(ws_store *store, const char *at, const char *path)
+{
+	return ws_module_readdir(store, at, path, stop_at_first, NULL);
+}
+
+int wsfs_branch_dir(struct wsfs_req *req, const char *branch,
+		    const char *path)
+{
+	struct wsfs *fs = req->fs;
+
+	if (!*path || wsfs_memdir_contains(&fs->memdir, branch, path) ||
+	    wsfs_staged_has_below(&fs->stage, branch, path))
+		return 0;
+	/* git keeps no empty directories: any child means it exists */
+	return wsfs_store_dir(req->store, branch, path) >= 0 ? 0 : -ENOENT;
+}
+
+int wsfs_stat_staged(struct wsfs *fs, struct wsfs_staged *node,
+		     struct stat *st)
+{
+	struct stat tmp;
+
+	if (fstat(node->fd, &tmp) < 0)
+		return -errno;
+	fill(fs, st, S_IFREG | writable(fs, node->mode), (uint64_t)tmp.st_size,
+	     node->has_mtime ? &node->mtime : &tmp.st_mtim);
+	return 0;
+}
+
+/* A module of a branch (writable) or commit (read-only). */
+static int stat_module(struct wsfs_req *req, struct stat *st, int ro)
+{
+	const char *at = req->route.name, *path = req->route.path;
+	struct wsfs *fs = req->fs;
+	struct wsfs_change change;
+	struct wsfs_attr attr;
+	struct timespec when = fs->start;
+	ws_module_info info;
+	mode_t mode = ro ? 0444 : writable(fs, 0644);
+	int error;
+
+	if ((error = ws_module_stat(&info, req->store, at, path)) < 0)
+		return error;
+	wsfs_cache_attr_get(&fs->cache, at, path, info.hash, &attr);
+	if (attr.has_mtime)
+		when = attr.mtime;
+	else if (last_change(req, path, info.hash, &change) == 0)
+		when = (struct timespec){ .tv_sec = (time_t)change.date };
+	if (attr.has_mode && !ro)
+		mode = writable(fs, attr.mode & 07777);
+	fill(fs, st, S_IFREG | mode, info.size, &when);
+	return 0;
+}
+
+static int stat_branch(struct wsfs_req *req, struct stat *st)
+{
+	struct wsfs *fs = req->fs;
+	struct wsfs_staged *node;
+	int error;
+
+	if (!*req->route.path) {
+		fill(fs, st, S_IFDIR | writable(fs, 0755), 0, NULL);
+		return 0;
+	}
+	node = wsfs_staged_find(&fs->stage, req->route.name, req->route.path);
+	if (node) {
+		error = wsfs_stat_staged(fs, node, st);
+		wsfs_staged_put(&fs->stage, node);
+		return error;
+	}
+	error = stat_module(req, st, 0);
+	if (error != WS_ENOTFOUND)
+		return wsfs_errno(error);
+	if ((error = wsfs_branch_dir(req, req->route.name, req->route.path)))
+		return error;
+	fill(fs, st, S_IFDIR | writable(fs, 0755), 0, NULL);
+	return 0;
+}
+
+static int stat_commit(struct wsfs_req *req, struct stat *st)
+{
+	int error;
+
+	if (*req->route.path) {
+		error = stat_module(req, st, 1);
+		if (error != WS_ENOTFOUND)
+			return wsfs_errno(error);
+		if (wsfs_store_dir(req->store, req->route.name,
+				   req->route.path) < 0)
+			return -ENOENT;
+	}
+	fill(req->fs, st, S_IFDIR | 0555, 0, NULL);
+	return 0;
+}
+
+static int stat_hash(struct wsfs_req *req, struct stat *st)
+{
+	struct wsfs *fs = req->fs;
+	uint64_t size;
+	int fd, error;
+
+	if (!wsfs_cache_size_get(&fs->cache, req->route.name, &size)) {
+		error = ws_module_open_raw_by_hash(&fd, &size, req->store,
+						   req->route.name);
+		if (error < 0)
+			return wsfs_errno(error);
+		close(fd);
+		wsfs_cache_size_put(&fs->cache, req->route.name, size);
+	}
+	fill(fs, st, S_IFREG | 0444, size, NULL);
+	return 0;
+}
+
+int wsfs_stat(struct wsfs_req *req, struct stat *st)
+{
+	struct wsfs *fs = req->fs;
+	char *text;
+
+	switch (req->route.view) {
+	case WSFS_V_ROOT:
+	case WSFS_V_BRANCHES:
+		fill(fs, st, S_IFDIR | writable(fs, 0755), 0, NULL);
+		return 0;
+	case WSFS_V_COMMITS:
+	case WSFS_V_BYHASH:
+	case WSFS_V_META:
+		fill(fs, st, S_IFDIR | 0555, 0, NULL);
+		return 0;
+	case WSFS_V_DEFAULT:
+		if (!(text = wsfs_default_branch(fs, req->store)))
+			return -EIO;
+		fill(fs, st, S_IFLNK | 0777, strlen("branches/") + strlen(text),
+		     NULL);
+		free(text);
+		return 0;
+	case WSFS_V_LASTERROR:
+		if (!(text = wsfs_errlog_last(&fs->errlog)))
+			return -ENOMEM;
+		fill(fs, st, S_IFREG | 0444, strlen(text), NULL);
+		free(text);
+		return 0;
+	case WSFS_V_BRANCH:
+		return stat_branch(req, st);
+	case WSFS_V_COMMIT:
+		return stat_commit(req, st);
+	case WSFS_V_HASH:
+		return stat_hash(req, st);
+	}
+	return -ENOENT;
+}
+
+int wsfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h = wsfs_handle_of(fi);
+	struct wsfs_req req;
+	int error;
+
+	if (h && h->kind == WSFS_H_STAGED)
+		return wsfs_stat_staged(wsfs_get(), h->node, st);
+	if (!path)
+		return -ENOENT; /* unlinked while open */
+	if ((error = wsfs_req_begin(&req, path)) < 0)
+		return error == -EINVAL ? -ENOENT : error;
+	error = wsfs_stat(&req, st);
+	wsfs_req_end(&req);
+	return error;
+}
+
+int wsfs_readlink(const char *path, char *buf, size_t size)
+{
+	struct wsfs_req req;
+	char *def;
+	int error;
+
+	if ((error = wsfs_req_begin(&req, path)) < 0)
+		return error;
+	if (req.route.view != WSFS_V_DEFAULT)
+		error = -EINVAL;
+	else if (!(def = wsfs_default_branch(req.fs, req.store)))
+		error = -EIO;
+	else {
+		snprintf(buf, size, "branches/%s", def);
+		free(def);
+	}
+	wsfs_req_end(&req);
+	return error;
+}
+
+int wsfs_access(const char *path, int mask)
+{
+	struct wsfs_req req;
+	int error;
+
+	if ((error = wsfs_req_begin(&req, path)) < 0)
+		return error == -EINVAL ? -ENOENT : error;
+	if ((mask & W_OK) &&
+	    (req.fs->opt.readonly || wsfs_route_readonly(&req.route)))
+		error = -EROFS;
+	wsfs_req_end(&req);
+	return error;
+}
+
+int wsfs_statfs(const char *path, struct statvfs *sv)
+{
+	struct wsfs *fs = wsfs_get();
+
+	(void)path;
+	/* the store's disk is where modules go */
+	if (statvfs(fs->opt.root, sv) < 0)
+		memset(sv, 0, sizeof(*sv));
+	sv->f_namemax = 255;
+	if (fs->opt.readonly)
+		sv->f_flag |= ST_RDONLY;
+	return 0;
+}
+
+/*
+ * chmod/chown/utimens. Git keeps neither modes nor times; tools that set
+ * them (rsync -a, install -m, touch) must still succeed, so a module's mode
+ * and time are remembered in memory for as long as it is unchanged, and
+ * chown is accepted and ignored.
+ */
+static void set_node_attr(struct wsfs_staged *node,
+			  const struct wsfs_attr *attr)
+{
+	pthread_mutex_lock(&node->lock);
+	if (attr->has_mode)
+		node->mode = attr->mode & 07777;
+	if (attr->has_mtime) {
+		node->has_mtime = 1;
+		node->mtime = attr->mtime;
+	}
+	pthread_mutex_unlock(&node->lock);
+}
+
+static int set_attr(const char *path, struct fuse_file_info *fi,
+		    const struct wsfs_attr *attr)
+{
+	struct wsfs_handle *h = wsfs_handle_of(fi);
+	struct wsfs_staged *node = NULL;
+	struct wsfs_req req;
+	ws_module_info info;
+	int error;
+
+	if (h && h->kind == WSFS_H_STAGED) {
+		set_node_attr(h->node, attr);
+		return 0;
+	}
+	if (!path)
+		return h ? -EROFS : -ENOENT;
+	if ((error = wsfs_req_begin(&req, path)) < 0)
+		return error;
+	if (wsfs_route_readonly(&req.route) || req.fs->opt.readonly) {
+		error = -EROFS;
+	} else if (req.route.view != WSFS_V_BRANCH || !*req.route.path) {
+		error = 0; /* directories: nothing to keep */
+	} else if ((node = wsfs_staged_find(&req.fs->stage, req.route.name,
+					    req.route.path))) {
+		set_node_attr(node, attr);
+		wsfs_staged_put(&req.fs->stage, node);
+	} else if ((error = ws_module_stat(&info, req.store, req.route.name,
+					   req.route.path)) == 0) {
+		wsfs_cache_attr_put(&req.fs->cache, req.route.name,
+				    req.route.path, info.hash, attr);
+	} else {
+		error = error == WS_ENOTFOUND
+				? wsfs_branch_dir(&req, req.route.name,
+						  req.route.path)
+				: wsfs_errno(error);
+	}
+	wsfs_req_end(&req);
+	return error;
+}
+
+int wsfs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct wsfs_attr attr = { .has_mode = 1, .mode = mode };
+
+	return set_attr(path, fi, &attr);
+}
+
+int wsfs_chown(const char *path, uid_t uid, gid_t gid,
+	       struct fuse_file_info *fi)
+{
+	struct wsfs_attr nothing = { 0 };
+
+	(void)uid, (void)gid;
+	return set_attr(path, fi, &nothing);
+}
+
+int wsfs_utimens(const char *path, const struct timespec tv[2],
+		 struct fuse_file_info *fi)
+{
+	struct wsfs_attr attr = { 0 };
+
+	if (!tv || tv[1].tv_nsec == UTIME_NOW) {
+		attr.has_mtime = 1;
+		clock_gettime(CLOCK_REALTIME, &attr.mtime);
+	} else if (tv[1].tv_nsec != UTIME_OMIT) {
+		attr.has_mtime = 1;
+		attr.mtime = tv[1];
+	}
+	return set_attr(path, fi, &attr);
+}
+
+/* The value of one of our attributes for the route, or -ENODATA. */
+static int xattr_value(struct wsfs_req *req, const char *name,
+		       char value[WS_HASH_HEXSIZE + 1])
+{
+	const char *at = req->route.name, *path = req->route.path;
+	struct wsfs_staged *node;
+	struct wsfs_change change;
+	ws_module_info info;
+	int error;
+
+	if (req->route.view == WSFS_V_HASH) {
+		if (strcmp(name, XATTR_HASH))
+			return -ENODATA;
+		strcpy(value, at);
+		return 0;
+	}
+	if ((req->route.view != WSFS_V_BRANCH &&
+	     req->route.view != WSFS_V_COMMIT) || !*path)
+		return -ENODATA;
+	if (req->route.view == WSFS_V_BRANCH &&
+	    (node = wsfs_staged_find(&req->fs->stage, at, path))) {
+		wsfs_staged_put(&req->fs->stage, node);
+		return -ENODATA; /* not committed (yet) */
+	}
+	if ((error = ws_module_stat(&info, req->store, at, path)) < 0)
+		return error == WS_ENOTFOUND ? -ENODATA : wsfs_errno(error);
+	if (!strcmp(name, XATTR_HASH)) {
+		strcpy(value, info.hash);
+		return 0;
+	}
+	if (strcmp(name, XATTR_COMMIT))
+		return -ENODATA;
+	if ((error = last_change(req, path, info.hash, &change)) < 0)
+		return wsfs_errno(error);
+	strcpy(value, change.commit);
+	return 0;
+}
+
+static int give(char *buf, size_t size, const char *data, size_t len)
+{
+	if (size == 0)
+		return (int)len;
+	if (size < len)
+		return -ERANGE;
+	memcpy(buf, data, len);
+	return (int)len;
+}
+
+int wsfs_getxattr(const char *path, const char *name, char *value,
+		  size_t size)
+{
+	char v[WS_HASH_HEXSIZE + 1];
+	struct wsfs_req req;
+	int error;
+
+	if (!path)
+		return -ENOENT;
+	if ((error = wsfs_req_begin(&req, path)) < 0)
+		return error;
+	error = xattr_value(&req, name, v);
+	wsfs_req_end(&req);
+	return error < 0 ? error : give(value, size, v, strlen(v));
+}
+
+int wsfs_listxattr(const char *path, char *list, size_t size)
+{
+	static const char both[] = XATTR_HASH "\0" XATTR_COMMIT;
+	char v[WS_HASH_HEXSIZE + 1];
+	struct wsfs_req req;
+	size_t len = 0;
+	int error;
+
+	if (!path)
+		return -ENOENT;
+	if ((error = wsfs_req_begin(&req, path)) < 0)
+		return error;
+	if (xattr_value(&req, XATTR_HASH, v) == 0)
+		len = req.route.view == WSFS_V_HASH ? sizeof(XATTR_HASH)
+						    : sizeof(both);
+	wsfs_req_end(&req);
+	return give(list, size, both, len);
+}
+
+int wsfs_setxattr(const char *path, const char *name, const char *value,
+		  size_t size, int flags)
+{
+	(void)path, (void)name, (void)value, (void)size, (void)flags;
+	return -ENOTSUP; /* ours are derived from the store */
+}
+
+int wsfs_removexattr(const char *path, const char *name)
+{
+	(void)path, (void)name;
+	return -ENOTSUP;
+}

@@ -1,0 +1,409 @@
+/*
+ * file.c - file handles. Reads of stored modules pread the raw file the
+ * library keeps per module. Writes are staged (see staged.h) and committed
+ * in flush, which close() waits for, so close() reports an invalid module.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ops.h"
+
+int wsfs_commit_node(struct wsfs *fs, ws_store *store,
+		     struct wsfs_staged *node, const char *path)
+{
+	struct wsfs_attr attr = { .has_mode = 1, .mode = node->mode };
+	char hash[WS_HASH_HEXSIZE + 1];
+	int error;
+
+	if (lseek(node->fd, 0, SEEK_SET) < 0)
+		return -errno;
+	if ((error = ws_module_add_fd(hash, store, node->branch, path,
+				      node->fd)) < 0)
+		return wsfs_report(fs, node->branch, path, error);
+	wsfs_memdir_prune(&fs->memdir, node->branch, path);
+	/* what chmod/utimens said about the staged file carries over */
+	attr.has_mtime = node->has_mtime;
+	attr.mtime = node->mtime;
+	wsfs_cache_attr_put(&fs->cache, node->branch, path, hash, &attr);
+	return 0;
+}
+
+static struct wsfs_handle *handle_new(struct fuse_file_info *fi,
+				      enum wsfs_handle_kind kind)
+{
+	struct wsfs_handle *h = calloc(1, sizeof(*h));
+
+	if (h) {
+		h->kind = kind;
+		h->fd = -1;
+		fi->fh = (uintptr_t)h;
+	}
+	return h;
+}
+
+static int is_write(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY;
+}
+
+/* A handle on the staged file of the route (a branch path). */
+static int open_staged(struct wsfs_req *req, struct fuse_file_info *fi,
+		       struct wsfs_staged *node)
+{
+	struct wsfs_handle *h = handle_new(fi, WSFS_H_STAGED);
+
+	if (!h) {
+		wsfs_staged_put(&req->fs->stage, node);
+		return -ENOMEM;
+	}
+	h->node = node;
+	h->writable = is_write(fi->flags);
+	h->append = !!(fi->flags & O_APPEND);
+	if (h->writable && (fi->flags & O_TRUNC)) {
+		pthread_mutex_lock(&node->lock);
+		if (ftruncate(node->fd, 0) < 0) {
+			/* keep going: writes will report the disk's trouble */
+		}
+		pthread_mutex_unlock(&node->lock);
+	}
+	return 0;
+}
+
+/* Opening a module to write stages a copy of it (unless O_TRUNC). */
+static int open_branch_write(struct wsfs_req *req, struct fuse_file_info *fi)
+{
+	const char *b = req->route.name, *path = req->route.path;
+	struct wsfs *fs = req->fs;
+	struct wsfs_staged *node = wsfs_staged_find(&fs->stage, b, path);
+	struct wsfs_attr attr = { 0 };
+	ws_module_info info;
+	int src = -1, error;
+
+	if (!node) {
+		if (!(fi->flags & O_TRUNC)) {
+			error = ws_module_open_raw(&src, &info, req->store, b,
+						   path);
+			if (error < 0)
+				return wsfs_errno(error);
+			wsfs_cache_attr_get(&fs->cache, b, path, info.hash,
+					    &attr);
+		}
+		error = wsfs_staged_open(&node, &fs->stage, b, path, src,
+					 attr.has_mode ? attr.mode : 0644);
+		if (src >= 0)
+			close(src);
+		if (error < 0)
+			return error;
+	}
+	return open_staged(req, fi, node);
+}
+
+static int open_branch(struct wsfs_req *req, struct fuse_file_info *fi)
+{
+	const char *b = req->route.name, *path = req->route.path;
+	struct wsfs *fs = req->fs;
+	struct wsfs_staged *node;
+	struct wsfs_handle *h;
+	ws_module_info info;
+	int fd, error;
+
+	if (!*path)
+		return -EISDIR;
+	if (is_write(fi->flags))
+		return fs->opt.readonly ? -EROFS : open_branch_write(req, fi);
+	if ((node = wsfs_staged_find(&fs->stage, b, path)))
+		return open_staged(req, fi, node); /* being written: see that */
+	if ((error = ws_module_open_raw(&fd, &info, req->store, b, path)) < 0)
+		return error == WS_ENOTFOUND &&
+				       wsfs_branch_dir(req, b, path) == 0
+			       ? -EISDIR
+			       : wsfs_errno(error);
+	if (!(h = handle_new(fi, WSFS_H_RAW))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	h->fd = fd;
+	/* the kernel may keep the pages it has if they are of this module */
+	fi->keep_cache = wsfs_cache_served(&fs->cache, b, path, info.hash);
+	return 0;
+}
+
+/* Modules of commits and by-hash never change: cache them for good. */
+static int open_fixed(struct wsfs_req *req, struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h;
+	uint64_t size;
+	int fd, error;
+
+	if (is_write(fi->flags))
+		return -EROFS;
+	if (req->route.view == WSFS_V_HASH) {
+		error = ws_module_open_raw_by_hash(&fd, &size, req->store,
+						   req->route.name);
+		if (!error)
+			wsfs_cache_size_put(&req->fs->cache, req->route.name,
+					    size);
+	} else {
+		error = ws_module_open_raw(&fd, NULL, req->store,
+					   req->route.name, req->route.path);
+	}
+	if (error < 0)
+		return wsfs_errno(error);
+	if (!(h = handle_new(fi, WSFS_H_RAW))) {
+		close(fd);
+		return -ENOMEM;
+	}
+	h->fd = fd;
+	fi->keep_cache = 1;
+	return 0;
+}
+
+static int open_text(struct wsfs_req *req, struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h;
+	char *text;
+
+	if (is_write(fi->flags))
+		return -EROFS;
+	if (!(text = wsfs_errlog_last(&req->fs->errlog)))
+		return -ENOMEM;
+	if (!(h = handle_new(fi, WSFS_H_TEXT))) {
+		free(text);
+		return -ENOMEM;
+	}
+	h->text = text;
+	h->text_len = strlen(text);
+	fi->direct_io = 1; /* its size changes under the kernel's feet */
+	return 0;
+}
+
+int wsfs_open(const char *path, struct fuse_file_info *fi)
+{
+	struct wsfs_req req;
+	int error;
+
+	if ((error = wsfs_req_begin(&req, path)) < 0)
+		return error;
+	switch (req.route.view) {
+	case WSFS_V_BRANCH:
+		error = open_branch(&req, fi);
+		break;
+	case WSFS_V_COMMIT:
+	case WSFS_V_HASH:
+		error = *req.route.path || req.route.view == WSFS_V_HASH
+				? open_fixed(&req, fi)
+				: -EISDIR;
+		break;
+	case WSFS_V_LASTERROR:
+		error = open_text(&req, fi);
+		break;
+	default:
+		error = is_write(fi->flags) ? -EROFS : -EISDIR;
+	}
+	wsfs_req_end(&req);
+	return error;
+}
+
+int wsfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
+{
+	struct wsfs_staged *node;
+	struct wsfs_req req;
+	int error;
+
+	if ((error = wsfs_req_begin_new(&req, path)) < 0)
+		return error;
+	if (req.fs->opt.readonly || req.route.view != WSFS_V_BRANCH ||
+	    !*req.route.path)
+		error = wsfs_route_readonly(&req.route) || req.fs->opt.readonly
+				? -EROFS
+				: -EPERM;
+	else if (!(error = wsfs_staged_open(&node, &req.fs->stage,
+					    req.route.name, req.route.path, -1,
+					    mode & 07777)))
+		error = open_staged(&req, fi, node);
+	wsfs_req_end(&req);
+	return error;
+}
+
+static int read_fd(int fd, char *buf, size_t size, off_t off)
+{
+	size_t done = 0;
+
+	while (done < size) {
+		ssize_t n = pread(fd, buf + done, size - done,
+				  off + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (int)done;
+}
+
+int wsfs_read(const char *path, char *buf, size_t size, off_t off,
+	      struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h = wsfs_handle_of(fi);
+
+	(void)path;
+	switch (h->kind) {
+	case WSFS_H_RAW:
+		return read_fd(h->fd, buf, size, off);
+	case WSFS_H_STAGED:
+		return read_fd(h->node->fd, buf, size, off);
+	case WSFS_H_TEXT:
+		if ((size_t)off >= h->text_len)
+			return 0;
+		if (size > h->text_len - (size_t)off)
+			size = h->text_len - (size_t)off;
+		memcpy(buf, h->text + off, size);
+		return (int)size;
+	}
+	return -EBADF;
+}
+
+int wsfs_write(const char *path, const char *buf, size_t size, off_t off,
+	       struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h = wsfs_handle_of(fi);
+	struct wsfs_staged *node;
+	size_t done = 0;
+	struct stat st;
+	int error = 0;
+
+	(void)path;
+	if (h->kind != WSFS_H_STAGED || !h->writable)
+		return -EBADF;
+	node = h->node;
+	if (h->append) { /* at the end of the shared file, whatever off says */
+		pthread_mutex_lock(&node->lock);
+		if (fstat(node->fd, &st) < 0)
+			error = -errno;
+		else
+			off = st.st_size;
+	}
+	if (!error && (uint64_t)off + size > WS_DEFAULT_MAX_MODULE_SIZE)
+		error = -EFBIG;
+	while (!error && done < size) {
+		ssize_t n = pwrite(node->fd, buf + done, size - done,
+				   off + (off_t)done);
+		if (n < 0 && errno != EINTR)
+			error = -errno;
+		else if (n > 0)
+			done += (size_t)n;
+	}
+	if (h->append)
+		pthread_mutex_unlock(&node->lock);
+	h->wrote = 1;
+	return error ? error : (int)done;
+}
+
+/* Path truncation (truncate(1)) without a handle: the same as opening,
+ * truncating and closing; dot files just stay staged. */
+static int truncate_path(struct wsfs_req *req, off_t size)
+{
+	struct fuse_file_info fi = { .flags = O_WRONLY };
+	struct wsfs_handle *h;
+	char *path;
+	int error;
+
+	if (req->route.view != WSFS_V_BRANCH || !*req->route.path)
+		return wsfs_route_readonly(&req->route) ? -EROFS : -EISDIR;
+	if ((error = open_branch_write(req, &fi)) < 0)
+		return error;
+	h = wsfs_handle_of(&fi);
+	h->wrote = 1;
+	error = wsfs_truncate(NULL, size, &fi);
+	if (!error && (path = wsfs_staged_path(&req->fs->stage, h->node))) {
+		pthread_mutex_lock(&h->node->lock);
+		if (!wsfs_staged_is_temp_name(path))
+			error = wsfs_commit_node(req->fs, req->store, h->node,
+						 path);
+		pthread_mutex_unlock(&h->node->lock);
+		free(path);
+	}
+	h->wrote = 0;
+	wsfs_release(NULL, &fi);
+	return error;
+}
+
+int wsfs_truncate(const char *path, off_t size, struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h = wsfs_handle_of(fi);
+	struct wsfs_req req;
+	int error = 0;
+
+	if (h) {
+		if (h->kind != WSFS_H_STAGED || !h->writable)
+			return -EBADF;
+		if ((uint64_t)size > WS_DEFAULT_MAX_MODULE_SIZE)
+			return -EFBIG;
+		pthread_mutex_lock(&h->node->lock);
+		if (ftruncate(h->node->fd, size) < 0)
+			error = -errno;
+		pthread_mutex_unlock(&h->node->lock);
+		h->wrote = 1;
+		return error;
+	}
+	if ((error = wsfs_req_begin(&req, path)) < 0)
+		return error;
+	error = req.fs->opt.readonly ? -EROFS : truncate_path(&req, size);
+	wsfs_req_end(&req);
+	return error;
+}
+
+int wsfs_flush(const char *path, struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h = wsfs_handle_of(fi);
+	struct wsfs *fs = wsfs_get();
+	struct wsfs_staged *node;
+	ws_store *store;
+	char *name;
+	int error = 0;
+
+	(void)path;
+	/* a handle that wrote nothing commits nothing */
+	if (h->kind != WSFS_H_STAGED || !h->wrote)
+		return 0;
+	h->wrote = 0;
+	node = h->node;
+	pthread_mutex_lock(&node->lock);
+	name = wsfs_staged_path(&fs->stage, node);
+	if (name && !wsfs_staged_is_temp_name(name)) {
+		if ((store = wsfs_pool_get(&fs->pool))) {
+			error = wsfs_commit_node(fs, store, node, name);
+			wsfs_pool_put(&fs->pool, store);
+		} else {
+			error = -EIO;
+		}
+	}
+	pthread_mutex_unlock(&node->lock);
+	free(name);
+	return error;
+}
+
+int wsfs_release(const char *path, struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h = wsfs_handle_of(fi);
+
+	(void)path;
+	if (h->fd >= 0)
+		close(h->fd);
+	if (h->node)
+		wsfs_staged_put(&wsfs_get()->stage, h->node);
+	free(h->text);
+	free(h);
+	return 0;
+}
+
+int wsfs_fsync(const char *path, int datasync, struct fuse_file_info *fi)
+{
+	(void)path, (void)datasync, (void)fi;
+	return 0; /* durability comes with the commit at close */
+}

@@ -1,0 +1,214 @@
+/* watch.c - see watch.h. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fs.h"
+#include "watch.h"
+
+#define REFRESH_MS 1000 /* how often the list of branches is read again */
+
+struct branch_watch {
+	char *name;
+	ws_watch *watch;
+	int seen; /* still a branch at the last refresh */
+};
+
+struct wsfs_watch {
+	struct wsfs *fs;
+	ws_store *store; /* this thread's own */
+	pthread_t thread;
+	int wake[2];     /* a byte here stops the thread */
+	struct branch_watch *branches;
+	size_t count, cap;
+};
+
+static void invalidate(struct wsfs *fs, const char *branch, const char *path)
+{
+	size_t n = strlen(branch) + strlen(path) + 16;
+	char *p = malloc(n);
+
+	if (!p)
+		return;
+	snprintf(p, n, "/branches/%s%s%s", branch, *path ? "/" : "", path);
+	/* -ENOENT: the kernel never saw that name, nothing to drop */
+	fuse_invalidate_path(fs->fuse, p);
+	free(p);
+}
+
+struct change_ctx {
+	struct wsfs_watch *w;
+	const char *branch;
+};
+
+static int on_change(const ws_change *change, void *payload)
+{
+	struct change_ctx *ctx = payload;
+
+	invalidate(ctx->w->fs, ctx->branch, change->path);
+	return 0;
+}
+
+static struct branch_watch *find(struct wsfs_watch *w, const char *name)
+{
+	for (size_t i = 0; i < w->count; i++)
+		if (!strcmp(w->branches[i].name, name))
+			return &w->branches[i];
+	return NULL;
+}
+
+static int mark_branch(const char *name, void *payload)
+{
+	struct wsfs_watch *w = payload;
+	struct branch_watch *bw = find(w, name);
+	ws_watch *watch;
+
+	if (bw) {
+		bw->seen = 1;
+		return 0;
+	}
+	if (w->count == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 8;
+		struct branch_watch *p = realloc(w->branches, cap * sizeof(*p));
+		if (!p)
+			return 0;
+		w->branches = p;
+		w->cap = cap;
+	}
+	if (ws_watch_new(&watch, w->store, name) < 0)
+		return 0; /* e.g. no commit yet: try at the next refresh */
+	bw = &w->branches[w->count];
+	if (!(bw->name = strdup(name))) {
+		ws_watch_free(watch);
+		return 0;
+	}
+	bw->watch = watch;
+	bw->seen = 1;
+	w->count++;
+	return 0;
+}
+
+/* Follows new branches, forgets deleted ones. */
+static void refresh(struct wsfs_watch *w)
+{
+	for (size_t i = 0; i < w->count; i++)
+		w->branches[i].seen = 0;
+	if (ws_branch_list(w->store, mark_branch, w) < 0)
+		return;
+	for (size_t i = 0; i < w->count;) {
+		struct branch_watch *bw = &w->branches[i];
+		if (bw->seen) {
+			i++;
+			continue;
+		}
+		invalidate(w->fs, bw->name, "");
+		ws_watch_free(bw->watch);
+		free(bw->name);
+		*bw = w->branches[--w->count];
+	}
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *run(void *arg)
+{
+	struct wsfs_watch *w = arg;
+	struct pollfd *fds = NULL;
+	int64_t last = 0;
+
+	for (;;) {
+		size_t n = 1;
+		struct pollfd *p;
+		if (now_ms() - last >= REFRESH_MS) {
+			refresh(w);
+			last = now_ms();
+		}
+		if (!(p = realloc(fds, (w->count + 1) * sizeof(*p))))
+			break;
+		fds = p;
+		fds[0] = (struct pollfd){ .fd = w->wake[0], .events = POLLIN };
+		for (size_t i = 0; i < w->count; i++) {
+			int fd = ws_watch_fd(w->branches[i].watch);
+			if (fd >= 0)
+				fds[n++] = (struct pollfd){ .fd = fd,
+							    .events = POLLIN };
+		}
+		if (poll(fds, n, REFRESH_MS) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			break;
+		/* cheap when nothing moved; some fds may not exist at all */
+		for (size_t i = 0; i < w->count; i++) {
+			struct change_ctx ctx = { w, w->branches[i].name };
+			ws_watch_next(w->branches[i].watch, 0, on_change, &ctx);
+		}
+	}
+	free(fds);
+	return NULL;
+}
+
+int wsfs_watch_start(struct wsfs_watch **out, struct wsfs *fs)
+{
+	struct wsfs_watch *w = calloc(1, sizeof(*w));
+	sigset_t all, old;
+	int error;
+
+	*out = NULL;
+	if (!w)
+		return -ENOMEM;
+	w->fs = fs;
+	w->wake[0] = w->wake[1] = -1;
+	if (ws_store_open(&w->store, fs->opt.root) < 0) {
+		fprintf(stderr, "wasmstore-fs: error: %s\n", ws_error_last());
+		error = -EIO;
+		goto fail;
+	}
+	if (pipe(w->wake) < 0) {
+		error = -errno;
+		goto fail;
+	}
+	/* signals (SIGTERM: unmount) are for the FUSE loop, not for us */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	error = -pthread_create(&w->thread, NULL, run, w);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (error)
+		goto fail;
+	*out = w;
+	return 0;
+fail:
+	if (w->wake[0] >= 0)
+		close(w->wake[0]), close(w->wake[1]);
+	ws_store_free(w->store);
+	free(w);
+	return error;
+}
+
+void wsfs_watch_stop(struct wsfs_watch *w)
+{
+	if (!w)
+		return;
+	if (write(w->wake[1], "", 1) < 0) {
+		/* the thread also wakes on its own every REFRESH_MS */
+	}
+	pthread_join(w->thread, NULL);
+	for (size_t i = 0; i < w->count; i++) {
+		ws_watch_free(w->branches[i].watch);
+		free(w->branches[i].name);
+	}
+	free(w->branches);
+	close(w->wake[0]);
+	close(w->wake[1]);
+	ws_store_free(w->store);
+	free(w);
+}
