@@ -132,6 +132,10 @@ static int edit_restore(ws_store *store, ws_edit *edit, void *payload)
 	int rc;
 
 	if (!ctx->path) {
+		/* a commit another process's gc deleted may linger in this
+		 * handle's cache: never commit a tree that is gone */
+		if (!ws_store__object_exists(store, git_commit_tree_id(ctx->commit)))
+			return ws_error_set(WS_ENOTFOUND, "commit not found");
 		git_oid_cpy(&edit->new_tree, git_commit_tree_id(ctx->commit));
 		return 0;
 	}
@@ -142,6 +146,8 @@ static int edit_restore(ws_store *store, ws_edit *edit, void *payload)
 	if (rc < 0)
 		return rc;
 	want.present = rc;
+	if (rc && !ws_store__object_exists(store, &want.id))
+		return ws_error_set(WS_ENOTFOUND, "commit not found");
 	return apply_on_branch(store, edit, &want);
 }
 
