@@ -35,7 +35,7 @@ test_expect_success 'server with --root before the command' '
 	port=$(free_port) &&
 	start_server s1.log --root r1 server --host 127.0.0.1 --port $port &&
 	curl -sf "http://127.0.0.1:$port/api/v1/modules/" >actual &&
-	echo "{\"/one.wasm\":\"$H1\"}" >expect &&
+	printf "{\"/one.wasm\":\"%s\"}" $H1 >expect &&
 	test_cmp expect actual &&
 	curl -sf "http://127.0.0.1:$port/api/v1/hash/one.wasm" >actual &&
 	printf "%s" $H1 >expect &&
