@@ -384,6 +384,9 @@ int wsfs_flush(const char *path, struct fuse_file_info *fi)
 		}
 	}
 	pthread_mutex_unlock(&node->lock);
+	/* nothing committed: what the kernel saw written is not there */
+	if (error && name)
+		wsfs_invalidate(fs, node->branch, name);
 	free(name);
 	return error;
 }
@@ -395,8 +398,18 @@ int wsfs_release(const char *path, struct fuse_file_info *fi)
 	(void)path;
 	if (h->fd >= 0)
 		close(h->fd);
-	if (h->node)
-		wsfs_staged_put(&wsfs_get()->stage, h->node);
+	if (h->node) {
+		struct wsfs *fs = wsfs_get();
+		struct wsfs_staged *node = h->node;
+		char *branch = strdup(node->branch);
+		char *name = wsfs_staged_path(&fs->stage, node);
+		/* a file that vanishes here (never committed, or committed
+		 * and now served from the store) must be looked at again */
+		if (wsfs_staged_put(&fs->stage, node) && branch && name)
+			wsfs_invalidate(fs, branch, name);
+		free(branch);
+		free(name);
+	}
 	free(h->text);
 	free(h);
 	return 0;

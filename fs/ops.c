@@ -105,6 +105,19 @@ int wsfs_report(struct wsfs *fs, const char *branch, const char *path,
 	return wsfs_errno(code);
 }
 
+void wsfs_invalidate(struct wsfs *fs, const char *branch, const char *path)
+{
+	size_t n = strlen(branch) + strlen(path) + 16;
+	char *p = malloc(n);
+
+	if (!p)
+		return;
+	snprintf(p, n, "/branches/%s%s%s", branch, *path ? "/" : "", path);
+	/* -ENOENT: the kernel holds nothing under that name: fine */
+	fuse_invalidate_path(fs->fuse, p);
+	free(p);
+}
+
 int wsfs_is_hash_name(const char *path)
 {
 	return !strchr(path, '/') && ws_is_module_hash(path);

@@ -80,6 +80,11 @@ int wsfs_report(struct wsfs *fs, const char *branch, const char *path,
 int wsfs_commit_node(struct wsfs *fs, ws_store *store,
 		     struct wsfs_staged *node, const char *path);
 
+/* Makes the kernel forget the attributes and pages it holds for
+ * branch/path (fuse_invalidate_path: the inode only, never the entry, so
+ * it is safe inside a request as long as no node lock is held). */
+void wsfs_invalidate(struct wsfs *fs, const char *branch, const char *path);
+
 /* 1 for "a/b" style names that ws_* would take as a module hash: a single
  * segment of 64 hex digits. */
 int wsfs_is_hash_name(const char *path);

@@ -178,21 +178,24 @@ int wsfs_staged_open(struct wsfs_staged **out, struct wsfs_stage *stage,
 	return 0;
 }
 
-void wsfs_staged_put(struct wsfs_stage *stage, struct wsfs_staged *node)
+int wsfs_staged_put(struct wsfs_stage *stage, struct wsfs_staged *node)
 {
-	int gone = 0;
+	int gone = 0, vanished = 0;
 
 	if (!node)
-		return;
+		return 0;
 	pthread_mutex_lock(&stage->lock);
 	if (--node->refs == 0) {
-		if (node->in_table && !wsfs_staged_is_temp_name(node->path))
+		if (node->in_table && !wsfs_staged_is_temp_name(node->path)) {
 			unlink_from_table(stage, node);
+			vanished = 1;
+		}
 		gone = !node->in_table;
 	}
 	pthread_mutex_unlock(&stage->lock);
 	if (gone)
 		node_free(node);
+	return vanished;
 }
 
 char *wsfs_staged_path(struct wsfs_stage *stage, struct wsfs_staged *node)

@@ -58,8 +58,9 @@ int wsfs_staged_open(struct wsfs_staged **out, struct wsfs_stage *stage,
 		     mode_t mode);
 
 /* Drops a reference; the file goes away with its last one, unless it is a
- * dot file still reachable by name. */
-void wsfs_staged_put(struct wsfs_stage *stage, struct wsfs_staged *node);
+ * dot file still reachable by name. Returns 1 when this made the name go
+ * away (the kernel's idea of it is stale then), else 0. */
+int wsfs_staged_put(struct wsfs_stage *stage, struct wsfs_staged *node);
 
 /* A copy of the node's path, or NULL when it is no longer reachable by
  * name (unlinked, or replaced by a rename) or out of memory. */

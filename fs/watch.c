@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fs.h"
+#include "ops.h"
 #include "watch.h"
 
 #define REFRESH_MS 1000 /* how often the list of branches is read again */
@@ -27,19 +27,6 @@ struct wsfs_watch {
 	size_t count, cap;
 };
 
-static void invalidate(struct wsfs *fs, const char *branch, const char *path)
-{
-	size_t n = strlen(branch) + strlen(path) + 16;
-	char *p = malloc(n);
-
-	if (!p)
-		return;
-	snprintf(p, n, "/branches/%s%s%s", branch, *path ? "/" : "", path);
-	/* -ENOENT: the kernel never saw that name, nothing to drop */
-	fuse_invalidate_path(fs->fuse, p);
-	free(p);
-}
-
 struct change_ctx {
 	struct wsfs_watch *w;
 	const char *branch;
@@ -49,7 +36,7 @@ static int on_change(const ws_change *change, void *payload)
 {
 	struct change_ctx *ctx = payload;
 
-	invalidate(ctx->w->fs, ctx->branch, change->path);
+	wsfs_invalidate(ctx->w->fs, ctx->branch, change->path);
 	return 0;
 }
 
@@ -105,7 +92,7 @@ static void refresh(struct wsfs_watch *w)
 			i++;
 			continue;
 		}
-		invalidate(w->fs, bw->name, "");
+		wsfs_invalidate(w->fs, bw->name, "");
 		ws_watch_free(bw->watch);
 		free(bw->name);
 		*bw = w->branches[--w->count];
