@@ -70,8 +70,8 @@ test_expect_success 'the extracted backup is a working store' '
 	wasmstore --branch dev list >expect &&
 	wasmstore --root restored --branch dev list >actual &&
 	test_cmp expect actual &&
-	wasmstore --root restored find a.wasm >out &&
-	cmp a.wasm out &&
+	wasmstore --root restored find a.wasm >found &&
+	cmp a.wasm found &&
 	wasmstore log >expect &&
 	wasmstore --root restored log >actual &&
 	test_cmp expect actual &&
@@ -85,8 +85,8 @@ test_expect_success 'the extracted backup works without its derived files' '
 	mkdir bare &&
 	tar xzf store.tar.gz -C bare --exclude=./wasmstore &&
 	test ! -e bare/wasmstore &&
-	wasmstore --root bare find $(sha m3.wasm) >out &&
-	cmp m3.wasm out
+	wasmstore --root bare find $(sha m3.wasm) >found &&
+	cmp m3.wasm found
 '
 
 test_expect_success 'backup leaves lock files out' '
