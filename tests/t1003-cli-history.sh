@@ -71,6 +71,28 @@ test_expect_success 'log: every commit, newest first, in the reference format' '
 	test_cmp expect actual
 '
 
+if command -v script >/dev/null; then
+test_expect_success 'log on a terminal goes through --pager or $PAGER' '
+	wasmstore log >expect &&
+	script -qec "wasmstore log --pager \"cat >paged.out\"" /dev/null >tty.out &&
+	test_cmp expect paged.out &&
+	test ! -s tty.out &&
+	PAGER="cat >paged2.out" script -qec "wasmstore log" /dev/null >tty.out &&
+	test_cmp expect paged2.out &&
+	test ! -s tty.out
+'
+
+test_expect_success 'log --plain on a terminal does not page' '
+	PAGER="cat >paged3.out" script -qec "wasmstore log --plain" /dev/null >tty.out &&
+	test ! -e paged3.out &&
+	tr -d "\r" <tty.out >actual &&
+	test_cmp expect actual
+'
+else
+	test_skip 'log on a terminal (no script(1))'
+	test_skip 'log --plain on a terminal (no script(1))'
+fi
+
 test_expect_success 'log dates are local time' '
 	TZ=XST-5:30 wasmstore log -n 1 >actual &&
 	TZ=XST-5:30 log_entry $C5 >expect &&
