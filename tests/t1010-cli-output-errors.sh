@@ -46,6 +46,25 @@ test_expect_success 'a closed stdout: exit 4' '
 	grep "^error: unable to write to stdout: " err
 '
 
+test_expect_success 'a closed stdout is never reused for a file of the store' '
+	make_module 2 m2.wasm &&
+	test_expect_code 4 wasmstore add m2.wasm closed.wasm >&- 2>err &&
+	test_expect_code 4 wasmstore list >&- 2>err &&
+	test_expect_code 4 wasmstore hash closed.wasm >&- 2>err &&
+	git --git-dir="$WASMSTORE_ROOT" fsck --no-progress --strict &&
+	wasmstore hash closed.wasm >actual &&
+	sha256sum <m2.wasm | cut -d" " -f1 >expect &&
+	test_cmp expect actual &&
+	wasmstore find closed.wasm >found &&
+	cmp m2.wasm found
+'
+
+test_expect_success 'a closed stdin reads as empty' '
+	test_expect_code 3 wasmstore add - x.wasm <&- 2>err &&
+	echo "ERROR invalid module: unexpected end-of-file" >expect &&
+	test_cmp expect err
+'
+
 test_expect_success 'find to a reader that goes away ends, by SIGPIPE' '
 	cp "$FIXTURES/b.wasm" . && wasmstore add b.wasm >/dev/null &&
 	mkfifo pipe &&

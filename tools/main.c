@@ -3,8 +3,10 @@
  * the table below (each in tools/cmd_<name>.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "common.h"
@@ -110,11 +112,36 @@ static int finish_stdout(int status)
 	return status;
 }
 
+/*
+ * A closed stdin, stdout or stderr would be reused by the next open(), and
+ * our output would land in a file of the store. Occupy them with /dev/null
+ * opened read-only: reads see EOF, writes still fail (and are reported).
+ */
+static void occupy_std_fds(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		n = open("/dev/null", O_RDONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const struct cli_command *cmd;
 	struct cli_args args;
-	int rc = cli_parse(&args, argc, argv, &spec);
+	int rc;
+
+	occupy_std_fds();
+	rc = cli_parse(&args, argc, argv, &spec);
 
 	if (rc != CLI_CONTINUE)
 		return finish_stdout(rc);
