@@ -10,6 +10,7 @@
 
 #include "wasmstore.h"
 
+#include <atomic>
 #include <cstdint>
 #include <new>
 #include <string>
@@ -720,71 +721,75 @@ std::vector<uint8_t> module_part(const uint8_t *p, const Layout &l,
 	return out;
 }
 
-/* Below this much code per thread, a thread costs more than it saves. */
-const size_t kMinPartBytes = 64 * 1024;
+/* Below this much code a share costs more than it saves. */
+const size_t kMinPartBytes = 32 * 1024;
 
 /*
- * Validates the function bodies in `parts` threads, each reading the
- * module with a share of the bodies. True only when every part is valid;
- * false means "ask the single pass", which also gives the first error in
- * file order.
+ * Validates the function bodies in up to `threads` threads (the caller's
+ * included). The bodies are cut into twice as many shares as threads,
+ * each read as a module of its own; threads take shares until none is
+ * left, so a helper the scheduler starts late costs little. True only
+ * when every share is valid; false means "ask the single pass", which also
+ * gives the first error in file order.
  */
-bool valid_in_parts(const uint8_t *p, size_t len, unsigned parts)
+bool valid_in_parts(const uint8_t *p, size_t len, unsigned threads)
 {
 	Layout l;
 	if (!read_layout(&l, p, len) || l.bodies.empty())
 		return false;
 	size_t code_bytes = l.bodies.back().end - l.bodies.front().begin;
-	if (parts > code_bytes / kMinPartBytes)
-		parts = unsigned(code_bytes / kMinPartBytes);
-	if (parts > l.bodies.size())
-		parts = unsigned(l.bodies.size());
-	if (parts < 2)
+	size_t shares = 2 * size_t(threads);
+	if (shares > code_bytes / kMinPartBytes)
+		shares = code_bytes / kMinPartBytes;
+	if (shares > l.bodies.size())
+		shares = l.bodies.size();
+	if (shares < 2)
 		return false;
+	if (threads > shares)
+		threads = unsigned(shares);
 
 	/* Contiguous runs of bodies, of about equal bytes. */
-	std::vector<size_t> cut(parts + 1, l.bodies.size());
+	std::vector<size_t> cut(shares + 1, l.bodies.size());
 	cut[0] = 0;
-	for (size_t i = 0, k = 1; i < l.bodies.size() && k < parts; i++) {
+	for (size_t i = 0, k = 1; i < l.bodies.size() && k < shares; i++) {
 		size_t done = l.bodies[i].end - l.bodies.front().begin;
-		if (done * parts >= code_bytes * k)
+		if (done * shares >= code_bytes * k)
 			cut[k++] = i + 1;
 	}
 
-	std::vector<char> valid(parts, 0);
-	auto work = [&](unsigned k) {
-		try {
-			std::vector<uint8_t> m =
-				module_part(p, l, cut[k], cut[k + 1]);
-			valid[k] = validate_buffer(m.data(), m.size()).valid;
-		} catch (...) {
-			valid[k] = 0;
+	std::atomic<size_t> next(0);
+	std::atomic<bool> failed(false);
+	auto work = [&]() {
+		size_t k;
+		while (!failed && (k = next++) < shares) {
+			try {
+				std::vector<uint8_t> m =
+					module_part(p, l, cut[k], cut[k + 1]);
+				if (!validate_buffer(m.data(), m.size()).valid)
+					failed = true;
+			} catch (...) {
+				failed = true;
+			}
 		}
 	};
-	std::vector<std::thread> threads;
-	unsigned k = 1;
+	std::vector<std::thread> helpers;
 	try {
-		for (; k < parts; k++)
-			threads.emplace_back(work, k);
+		for (unsigned t = 1; t < threads; t++)
+			helpers.emplace_back(work);
 	} catch (...) {
-		/* No thread to be had: do the rest here. */
+		/* No more threads to be had: fewer hands do the work. */
 	}
-	work(0);
-	for (; k < parts; k++)
-		work(k);
-	for (std::thread &t : threads)
+	work();
+	for (std::thread &t : helpers)
 		t.join();
-	for (char v : valid)
-		if (!v)
-			return false;
-	return true;
+	return !failed;
 }
 
 /* One thread per CPU, up to 8, for modules that can use two. */
 unsigned default_parts(size_t len)
 {
 	unsigned cpus = std::thread::hardware_concurrency();
-	if (len < 2 * kMinPartBytes)
+	if (len < 4 * kMinPartBytes)
 		return 1;
 	return cpus < 8 ? cpus : 8;
 }
