@@ -11,6 +11,7 @@
 
 #define XATTR_HASH "user.wasmstore.hash"
 #define XATTR_COMMIT "user.wasmstore.commit"
+#define DIR_KEY "/" /* stands for the hash in the keys of directories */
 
 static void fill(struct wsfs *fs, struct stat *st, mode_t mode, uint64_t size,
 		 const struct timespec *when)
@@ -133,6 +134,19 @@ static int stat_module(struct wsfs_req *req, struct stat *st, int ro)
 	return 0;
 }
 
+/* A directory of a branch, with the mode and time set on it here. */
+static void stat_branch_dir(struct wsfs_req *req, struct stat *st)
+{
+	struct wsfs *fs = req->fs;
+	struct wsfs_attr attr;
+
+	wsfs_cache_attr_get(&fs->cache, req->route.name, req->route.path,
+			    DIR_KEY, &attr);
+	fill(fs, st,
+	     S_IFDIR | writable(fs, attr.has_mode ? attr.mode & 07777 : 0755),
+	     0, attr.has_mtime ? &attr.mtime : NULL);
+}
+
 static int stat_branch(struct wsfs_req *req, struct stat *st)
 {
 	struct wsfs *fs = req->fs;
@@ -140,7 +154,7 @@ static int stat_branch(struct wsfs_req *req, struct stat *st)
 	int error;
 
 	if (!*req->route.path) {
-		fill(fs, st, S_IFDIR | writable(fs, 0755), 0, NULL);
+		stat_branch_dir(req, st);
 		return 0;
 	}
 	node = wsfs_staged_find(&fs->stage, req->route.name, req->route.path);
@@ -154,7 +168,7 @@ static int stat_branch(struct wsfs_req *req, struct stat *st)
 		return wsfs_errno(error);
 	if ((error = wsfs_branch_dir(req, req->route.name, req->route.path)))
 		return error;
-	fill(fs, st, S_IFDIR | writable(fs, 0755), 0, NULL);
+	stat_branch_dir(req, st);
 	return 0;
 }
 
@@ -333,8 +347,11 @@ static int set_attr(const char *path, struct fuse_file_info *fi,
 		return error;
 	if (wsfs_route_readonly(&req.route) || req.fs->opt.readonly) {
 		error = -EROFS;
-	} else if (req.route.view != WSFS_V_BRANCH || !*req.route.path) {
-		error = 0; /* directories: nothing to keep */
+	} else if (req.route.view != WSFS_V_BRANCH) {
+		error = 0; /* branches/ itself */
+	} else if (!*req.route.path) {
+		wsfs_cache_attr_put(&req.fs->cache, req.route.name, "", DIR_KEY,
+				    attr);
 	} else if ((node = wsfs_staged_find(&req.fs->stage, req.route.name,
 					    req.route.path))) {
 		set_node_attr(node, attr);
@@ -343,11 +360,12 @@ static int set_attr(const char *path, struct fuse_file_info *fi,
 					   req.route.path)) == 0) {
 		wsfs_cache_attr_put(&req.fs->cache, req.route.name,
 				    req.route.path, info.hash, attr);
-	} else {
-		error = error == WS_ENOTFOUND
-				? wsfs_branch_dir(&req, req.route.name,
-						  req.route.path)
-				: wsfs_errno(error);
+	} else if (error != WS_ENOTFOUND) {
+		error = wsfs_errno(error);
+	} else if (!(error = wsfs_branch_dir(&req, req.route.name,
+					     req.route.path))) {
+		wsfs_cache_attr_put(&req.fs->cache, req.route.name,
+				    req.route.path, DIR_KEY, attr);
 	}
 	wsfs_req_end(&req);
 	return error;
