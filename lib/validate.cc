@@ -5,6 +5,14 @@
  * first. Here a BinaryReaderDelegate forwards every callback straight to
  * wabt's SharedValidator, so the module is validated in one pass while it is
  * read and nothing but the validator's own tables is allocated.
+ *
+ * Large modules are also cut into shares of their function bodies, each
+ * read as a module of its own by one of a few threads (valid_in_parts); a
+ * module any share rejects goes through the single pass again, for the
+ * first error in file order.
+ *
+ * Features: all of wabt 1.0.32's but function references and GC, which are
+ * unfinished there (see read_options).
  */
 #include "validate.h"
 

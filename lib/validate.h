@@ -11,8 +11,12 @@ extern "C" {
 #endif
 
 /*
- * Validates a binary module with every feature enabled, function bodies
- * included; errors in custom sections are ignored, as the spec requires.
+ * Validates a binary module with every feature wabt supports (threads, SIMD,
+ * relaxed SIMD, exceptions, bulk memory, reference types, tail calls,
+ * multi-memory, memory64, extended-const; not its unfinished function
+ * references and GC), function bodies included; errors in custom sections
+ * are ignored, as the spec requires. A truncated module reads
+ * "unexpected end-of-file".
  * Returns 0 if valid, else WS_EINVALID with the error message set (through
  * ws_error_set) to "invalid module: <reason>".
  */
