@@ -24,7 +24,8 @@
 #define PEER_SILENCE_MS 75000   /* no byte (not even a pong) for this long */
 #define WATCH_POLL_MS 1000      /* when the library offers no watch fd */
 #define CLOSE_GRACE_MS 2000     /* for the peer's close after ours */
-#define MAX_QUEUED (8u << 20)   /* unsent bytes before a client is dropped */
+#define MAX_QUEUED (8u << 20)   /* unsent bytes a client may leave... */
+#define STALL_MS 10000          /* ...for this long without reading any */
 
 struct ws_sockets {
 	pthread_mutex_t lock;
@@ -44,6 +45,7 @@ struct ws_session {
 	size_t extra_len, extra_off;
 	wslay_event_context_ptr ctx;
 	int64_t last_heard, last_ping;
+	int64_t last_progress; /* the last send, or when nothing was queued */
 };
 
 static int64_t now_ms(void)
@@ -166,6 +168,8 @@ static ssize_t on_send(wslay_event_context_ptr ctx, const uint8_t *data,
 	do
 		n = send(s->sock, data, len, MSG_NOSIGNAL | more);
 	while (n < 0 && errno == EINTR);
+	if (n > 0)
+		s->last_progress = now_ms();
 	if (n >= 0)
 		return n;
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -226,7 +230,7 @@ static void run(struct ws_session *s)
 	int watch_fd = ws_watch_fd(s->watch);
 	int64_t close_by = 0;
 
-	s->last_heard = s->last_ping = now_ms();
+	s->last_heard = s->last_ping = s->last_progress = now_ms();
 	while (wslay_event_want_read(s->ctx) || wslay_event_want_write(s->ctx)) {
 		struct pollfd p[3];
 		int64_t now = now_ms(), wait = PING_EVERY_MS;
@@ -240,7 +244,7 @@ static void run(struct ws_session *s)
 		p[1] = (struct pollfd){s->sockets->wake_fd, POLLIN, 0};
 		p[2] = (struct pollfd){watch_fd, POLLIN, 0};
 		n = watch_fd >= 0 ? 3 : 2;
-		if (watch_fd < 0)
+		if (watch_fd < 0 || wslay_event_want_write(s->ctx))
 			wait = WATCH_POLL_MS;
 		if (close_by)
 			wait = close_by > now ? close_by - now : 0;
@@ -271,7 +275,12 @@ static void run(struct ws_session *s)
 		if (wslay_event_want_write(s->ctx) &&
 		    wslay_event_send(s->ctx) < 0)
 			break;
-		if (wslay_event_get_queued_msg_length(s->ctx) > MAX_QUEUED) {
+		/* A big commit may queue more than MAX_QUEUED at once: that is
+		 * fine while the client reads. One that stopped is dropped. */
+		if (!wslay_event_want_write(s->ctx))
+			s->last_progress = now;
+		else if (wslay_event_get_queued_msg_length(s->ctx) > MAX_QUEUED &&
+			 now - s->last_progress > STALL_MS) {
 			ws_daemon_log("dropping a WebSocket client that reads too slowly");
 			break;
 		}

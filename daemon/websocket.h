@@ -3,8 +3,8 @@
  * send one text message per change of the selected branch.
  *
  * Each session runs on a thread of its own with its own store and watch,
- * so a slow or dead client holds up nobody else; one whose unsent queue
- * grows past a limit is dropped.
+ * so a slow or dead client holds up nobody else; one that leaves a large
+ * backlog unread for a while is dropped.
  */
 #ifndef WS_DAEMON_WEBSOCKET_H
 #define WS_DAEMON_WEBSOCKET_H
