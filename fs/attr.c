@@ -252,8 +252,18 @@ int wsfs_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 
 	if (h && h->kind == WSFS_H_STAGED)
 		return wsfs_stat_staged(wsfs_get(), h->node, st);
+	if (h) { /* fstat: the module this handle reads, whatever the path */
+		struct stat raw;
+		*st = h->st;
+		if (h->kind == WSFS_H_TEXT)
+			st->st_size = (off_t)h->text_len;
+		else if (fstat(h->fd, &raw) == 0)
+			st->st_size = raw.st_size;
+		st->st_blocks = (st->st_size + 511) / 512;
+		return 0;
+	}
 	if (!path)
-		return -ENOENT; /* unlinked while open */
+		return -ENOENT;
 	if ((error = wsfs_req_begin(&req, path)) < 0)
 		return error == -EINVAL ? -ENOENT : error;
 	error = wsfs_stat(&req, st);

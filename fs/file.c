@@ -180,6 +180,22 @@ static int open_text(struct wsfs_req *req, struct fuse_file_info *fi)
 	return 0;
 }
 
+/* fstat() comes without a path (nullpath_ok): keep the attributes the
+ * path had at open; the size is the handle's own. */
+static void remember_attr(struct wsfs_req *req, struct fuse_file_info *fi)
+{
+	struct wsfs_handle *h = wsfs_handle_of(fi);
+
+	if (h->kind == WSFS_H_STAGED || wsfs_stat(req, &h->st) == 0)
+		return;
+	memset(&h->st, 0, sizeof(h->st));
+	h->st.st_mode = S_IFREG | 0444;
+	h->st.st_nlink = 1;
+	h->st.st_uid = req->fs->uid;
+	h->st.st_gid = req->fs->gid;
+	h->st.st_mtim = h->st.st_ctim = h->st.st_atim = req->fs->start;
+}
+
 int wsfs_open(const char *path, struct fuse_file_info *fi)
 {
 	struct wsfs_req req;
@@ -203,6 +219,8 @@ int wsfs_open(const char *path, struct fuse_file_info *fi)
 	default:
 		error = is_write(fi->flags) ? -EROFS : -EISDIR;
 	}
+	if (!error)
+		remember_attr(&req, fi);
 	wsfs_req_end(&req);
 	return error;
 }

@@ -46,6 +46,7 @@ struct wsfs_handle {
 	int wrote;                /* written since the last flush */
 	char *text;               /* TEXT */
 	size_t text_len;
+	struct stat st;           /* RAW, TEXT: attributes at open (fstat) */
 };
 
 static inline struct wsfs_handle *wsfs_handle_of(struct fuse_file_info *fi)
