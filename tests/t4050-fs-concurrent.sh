@@ -59,9 +59,9 @@ fs_reader() { # reads the mount until ./stop appears
 
 test_expect_success 'HTTP, CLI and two mount writers at once, readers too' '
 	base=$(git_head) &&
-	fs_reader & r=$! ;
-	http_writer & p1=$! ; cli_writer & p2=$! ;
-	fs_writer 3 "$M/fs3" & p3=$! ; fs_writer 4 "$M/fs4" & p4=$! ;
+	{ fs_reader & r=$!; } &&
+	{ http_writer & p1=$!; } && { cli_writer & p2=$!; } &&
+	{ fs_writer 3 "$M/fs3" & p3=$!; } && { fs_writer 4 "$M/fs4" & p4=$!; } &&
 	wait $p1 && wait $p2 && wait $p3 && wait $p4 &&
 	touch stop && wait $r &&
 	git --git-dir="$WASMSTORE_ROOT" log --format=%s $base..main >log.out &&
