@@ -62,10 +62,10 @@ enum MHD_Result ws_h_module_get(struct ws_request *req)
 	if (!store)
 		return ws_reply_error(req, WS_ERROR);
 	if (names_nothing(req))
-		return ws_reply_empty(req, MHD_HTTP_NOT_FOUND);
+		return ws_reply_error_empty(req, WS_ENOTFOUND);
 	error = ws_module_open_raw(&fd, &info, store, req->branch, req->rest);
 	if (error == WS_ENOTFOUND)
-		return ws_reply_empty(req, MHD_HTTP_NOT_FOUND);
+		return ws_reply_error_empty(req, error);
 	if (error < 0)
 		return ws_reply_error(req, error);
 	return ws_reply_module(req, fd, info.hash, info.size,
@@ -97,10 +97,10 @@ enum MHD_Result ws_h_hash_get(struct ws_request *req)
 	if (!store)
 		return ws_reply_error(req, WS_ERROR);
 	if (names_nothing(req))
-		return ws_reply_empty(req, MHD_HTTP_NOT_FOUND);
+		return ws_reply_error_empty(req, WS_ENOTFOUND);
 	error = ws_module_stat(&info, store, req->branch, req->rest);
 	if (error == WS_ENOTFOUND)
-		return ws_reply_empty(req, MHD_HTTP_NOT_FOUND);
+		return ws_reply_error_empty(req, error);
 	if (error < 0)
 		return ws_reply_error(req, error);
 	return ws_reply_text(req, MHD_HTTP_OK, info.hash);
@@ -116,7 +116,7 @@ enum MHD_Result ws_h_hash_set(struct ws_request *req)
 	if (!store)
 		return ws_reply_error(req, WS_ERROR);
 	if (!ws_is_module_hash(hash))
-		return ws_reply_text(req, MHD_HTTP_BAD_REQUEST, "invalid hash");
+		return ws_reply_error(req, ws_error_set(WS_EINPUT, "invalid hash"));
 	error = ws_module_set(store, req->branch, hash, req->rest);
 	/* The hash is an argument of the request: unknown is a bad one. */
 	if (error == WS_ENOTFOUND)
@@ -169,7 +169,7 @@ enum MHD_Result ws_h_version(struct ws_request *req)
 	if (!store)
 		return ws_reply_error(req, WS_ERROR);
 	if (parse_index(&v.want, req->args[0]) < 0 || names_nothing(req))
-		return ws_reply_empty(req, MHD_HTTP_NOT_FOUND);
+		return ws_reply_error_empty(req, WS_ENOTFOUND);
 	error = ws_versions(store, req->branch, req->rest, find_nth, &v);
 	if (error == 0 || error == WS_ENOTFOUND)
 		error = ws_error_set(WS_ENOTFOUND,

@@ -105,6 +105,11 @@ enum MHD_Result ws_reply_error(struct ws_request *req, int code)
 	return ws_reply_text(req, ws_http_status(code), ws_error_last());
 }
 
+enum MHD_Result ws_reply_error_empty(struct ws_request *req, int code)
+{
+	return ws_reply_empty(req, ws_http_status(code));
+}
+
 /* Whether an If-None-Match value ("a", W/"a", "a", "b" or *) names `hash`. */
 static int etag_matches(const char *header, const char *hash)
 {

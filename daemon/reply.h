@@ -30,6 +30,8 @@ enum MHD_Result ws_reply_json(struct ws_request *req, cJSON *json);
 enum MHD_Result ws_reply_json_text(struct ws_request *req, char *text);
 /* A library failure: ws_http_status(code), body ws_error_last(). */
 enum MHD_Result ws_reply_error(struct ws_request *req, int code);
+/* The same with an empty body (the original answered absent modules so). */
+enum MHD_Result ws_reply_error_empty(struct ws_request *req, int code);
 
 /* Module bytes from `fd` (taken over), with Wasmstore-Hash, ETag and
  * Content-Type; 304 when If-None-Match names the hash. `immutable` when the

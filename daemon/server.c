@@ -21,7 +21,7 @@
 
 #define CONNECTION_TIMEOUT_S 120 /* idle keep-alive connections */
 #define SHUTDOWN_GRACE_MS 30000  /* for requests in flight at SIGTERM */
-#define CONNECTION_MEMORY (256 * 1024) /* bigger upload chunks */
+#define CONNECTION_MEMORY (64 * 1024) /* upload chunks; MHD clears it per request */
 
 /* ---- stores: one per worker thread ---- */
 

@@ -72,6 +72,10 @@ stop_daemon() {
 		tail -n 20 "$DAEMON_LOG" >&2
 		return 1
 	fi
+	# Under make SAN=1: any sanitizer report fails the test.
+	if grep -E "Sanitizer|runtime error" "$DAEMON_LOG" >&2; then
+		return 1
+	fi
 }
 
 http() {

@@ -223,7 +223,8 @@ test_expect_success 'a client that stops reading holds up neither writers nor wa
 			"$DAEMON_LOG" && break
 		sleep 0.1
 	done &&
-	grep "dropping a WebSocket client that reads too slowly" "$DAEMON_LOG"
+	grep "dropping a WebSocket client that reads too slowly" "$DAEMON_LOG" &&
+	{ kill -KILL $stuck_pid; wait $stuck_pid; true; }
 '
 
 test_expect_success 'SIGTERM closes sessions with 1001 and the daemon exits 0' '
