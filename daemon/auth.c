@@ -81,7 +81,8 @@ static int add_method(struct key_entry *e, const char *s, const char *end)
 		return 0;
 	}
 	if (e->method_count == MAX_METHODS)
-		return ws_error_set(WS_EINPUT, "too many methods in auth entry");
+		return ws_error_set(WS_EINPUT,
+				    "too many methods in auth entry");
 	if (!(m = strndup(s, (size_t)(end - s))))
 		return ws_error_set(WS_ERROR, "out of memory");
 	for (char *p = m; *p; p++)
@@ -107,7 +108,8 @@ static int add_entry(struct ws_auth *auth, const char *s, const char *end)
 	key_end = colon;
 	trim(&s, &key_end);
 	if (s == key_end)
-		return ws_error_set(WS_EINPUT, "auth entry %zu has an empty key",
+		return ws_error_set(WS_EINPUT,
+				    "auth entry %zu has an empty key",
 				    auth->count + 1);
 	if (auth->count == auth->alloc) {
 		size_t n = auth->alloc ? auth->alloc * 2 : 4;

@@ -18,10 +18,13 @@ static const char usage_text[] =
 	"  --branch NAME           branch used without Wasmstore-Branch\n"
 	"                          (WASMSTORE_BRANCH, the default branch)\n"
 	"  --author NAME           commit author (WASMSTORE_AUTHOR)\n"
-	"  --host HOST             address to listen on (WASMSTORE_HOST, 127.0.0.1)\n"
-	"  --port PORT             port, 0 for any free one (WASMSTORE_PORT, 6384)\n"
+	"  --host HOST             address to listen on\n"
+	"                          (WASMSTORE_HOST, 127.0.0.1)\n"
+	"  --port PORT             port, 0 for any free one\n"
+	"                          (WASMSTORE_PORT, 6384)\n"
 	"  --port-file FILE        write the port listened on to FILE\n"
-	"  --auth KEY:METHODS;...  allowed keys and their methods (WASMSTORE_AUTH)\n"
+	"  --auth KEY:METHODS;...  keys and the methods each may use\n"
+	"                          (WASMSTORE_AUTH)\n"
 	"  --auth-file FILE        read the keys from FILE (same syntax)\n"
 	"  --tls KEY_FILE,CERT_FILE  serve HTTPS (WASMSTORE_TLS)\n"
 	"  --cors                  send Access-Control-Allow-Origin: *\n"
@@ -138,7 +141,8 @@ static int parse_tls(struct ws_config *cfg, const char *s)
 	const char *comma = strchr(s, ',');
 
 	if (!comma || comma == s || !comma[1])
-		return usage_error("--tls wants KEY_FILE,CERT_FILE, not '%s'", s);
+		return usage_error("--tls wants KEY_FILE,CERT_FILE, not '%s'",
+				   s);
 	free(cfg->tls_key);
 	free(cfg->tls_cert);
 	cfg->tls_key = strndup(s, (size_t)(comma - s));

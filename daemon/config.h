@@ -8,7 +8,7 @@
 
 struct ws_config {
 	char *root;        /* store root; NULL: ws_store_default_root() */
-	char *branch;      /* branch used without Wasmstore-Branch; NULL: default */
+	char *branch;      /* without Wasmstore-Branch; NULL: the default */
 	char *author;      /* commit author; NULL: the library's default */
 	char *host;        /* address to listen on */
 	unsigned port;     /* 0: any free port */

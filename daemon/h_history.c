@@ -37,7 +37,8 @@ enum MHD_Result ws_h_commit(struct ws_request *req)
 	if (!store)
 		return ws_reply_error(req, WS_ERROR);
 	if (!is_commit_hash(req->args[0]))
-		return ws_reply_error(req, ws_error_set(WS_EINPUT, "invalid hash"));
+		return ws_reply_error(req, ws_error_set(WS_EINPUT,
+							"invalid hash"));
 	error = ws_commit_lookup(&info, store, req->args[0]);
 	if (error == WS_ENOTFOUND)
 		error = ws_error_set(WS_ENOTFOUND, "commit not found");
@@ -94,7 +95,8 @@ enum MHD_Result ws_h_restore(struct ws_request *req)
 	if (!store)
 		return ws_reply_error(req, WS_ERROR);
 	if (!is_commit_hash(req->args[0]))
-		return ws_reply_error(req, ws_error_set(WS_EINPUT, "invalid hash"));
+		return ws_reply_error(req, ws_error_set(WS_EINPUT,
+							"invalid hash"));
 	error = ws_restore(store, req->branch, req->args[0],
 			   req->rest[0] ? req->rest : NULL);
 	if (error == WS_ENOTFOUND)

@@ -116,7 +116,8 @@ enum MHD_Result ws_h_hash_set(struct ws_request *req)
 	if (!store)
 		return ws_reply_error(req, WS_ERROR);
 	if (!ws_is_module_hash(hash))
-		return ws_reply_error(req, ws_error_set(WS_EINPUT, "invalid hash"));
+		return ws_reply_error(req, ws_error_set(WS_EINPUT,
+							"invalid hash"));
 	error = ws_module_set(store, req->branch, hash, req->rest);
 	/* The hash is an argument of the request: unknown is a bad one. */
 	if (error == WS_ENOTFOUND)

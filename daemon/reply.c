@@ -36,7 +36,8 @@ enum MHD_Result ws_reply(struct ws_request *req, unsigned status,
 	if (!resp)
 		return MHD_NO;
 	if (req->server->cfg->cors) {
-		MHD_add_response_header(resp, "Access-Control-Allow-Origin", "*");
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+					"*");
 		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
 					HDR_HASH ", ETag");
 	}
@@ -146,8 +147,9 @@ static void module_headers(struct MHD_Response *resp, const char *etag,
 	/* By hash: the bytes can never change. By path: they can, with the
 	 * next commit, so clients revalidate (cheaply, with the ETag). */
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
-				immutable ? "public, max-age=31536000, immutable"
-					  : "no-cache");
+				immutable
+					? "public, max-age=31536000, immutable"
+					: "no-cache");
 }
 
 enum MHD_Result ws_reply_module(struct ws_request *req, int fd,

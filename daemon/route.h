@@ -9,13 +9,13 @@
 typedef enum MHD_Result (*ws_handler)(struct ws_request *req);
 
 enum {
-	WS_ROUTE_UPLOAD = 1,    /* the body is a module, streamed to the store */
+	WS_ROUTE_UPLOAD = 1,    /* the body is a module, streamed in */
 	WS_ROUTE_NO_BRANCH = 2, /* ignores Wasmstore-Branch */
 };
 
 struct ws_route {
 	const char *method;  /* "*": any method */
-	const char *pattern; /* segments after /api/v1: literal, ':' one, '*' rest */
+	const char *pattern; /* after /api/v1: words, ':' one, '*' the rest */
 	ws_handler handler;
 	int flags;
 };

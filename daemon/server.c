@@ -13,15 +13,13 @@
 #include "accesslog.h"
 #include "auth.h"
 #include "config.h"
-#include "reply.h"
-#include "route.h"
+#include "request.h"
 #include "server.h"
-#include "upload.h"
 #include "websocket.h"
 
 #define CONNECTION_TIMEOUT_S 120 /* idle keep-alive connections */
 #define SHUTDOWN_GRACE_MS 30000  /* for requests in flight at SIGTERM */
-#define CONNECTION_MEMORY (64 * 1024) /* upload chunks; MHD clears it per request */
+#define CONNECTION_MEMORY (64 * 1024) /* MHD clears it per request */
 
 /* ---- stores: one per worker thread ---- */
 
@@ -85,164 +83,6 @@ int ws_server_set_branch(struct ws_server *server, const char *name)
 	return 0;
 }
 
-/* ---- requests ---- */
-
-static struct ws_request *request_new(struct ws_server *server,
-				      struct MHD_Connection *conn,
-				      const char *url, const char *method)
-{
-	struct ws_request *req = calloc(1, sizeof(*req));
-
-	if (!req)
-		return NULL;
-	clock_gettime(CLOCK_MONOTONIC, &req->start);
-	req->server = server;
-	req->conn = conn;
-	req->url = strdup(url);
-	req->method = strdup(method);
-	req->is_head = strcmp(method, "HEAD") == 0;
-	if (!req->url || !req->method) {
-		free(req->url);
-		free(req->method);
-		free(req);
-		return NULL;
-	}
-	atomic_fetch_add(&server->in_flight, 1);
-	req->counted = 1;
-	return req;
-}
-
-static void request_free(struct ws_request *req)
-{
-	if (req->counted)
-		atomic_fetch_sub(&req->server->in_flight, 1);
-	ws_upload_free(req->upload); /* drops whatever was not committed */
-	if (req->session)
-		ws_session_free(req->session);
-	ws_route_args_free(req->args);
-	free(req->rest);
-	free(req->branch);
-	free(req->upload_message);
-	free(req->url);
-	free(req->method);
-	free(req);
-}
-
-static const char *header(struct ws_request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-/* A browser's CORS preflight: answered before the key check, since
- * browsers send no custom headers (so no key) with it. */
-static int is_preflight(struct ws_request *req)
-{
-	return req->server->cfg->cors && strcmp(req->method, "OPTIONS") == 0 &&
-	       header(req, "Origin") &&
-	       header(req, "Access-Control-Request-Method");
-}
-
-static enum MHD_Result reply_preflight(struct ws_request *req)
-{
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		0, NULL, MHD_RESPMEM_PERSISTENT);
-
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Access-Control-Allow-Methods",
-				"GET, HEAD, POST, PUT, DELETE, OPTIONS");
-	MHD_add_response_header(resp, "Access-Control-Allow-Headers",
-				"Wasmstore-Auth, Wasmstore-Branch, "
-				"Content-Type, If-None-Match");
-	MHD_add_response_header(resp, "Access-Control-Max-Age", "86400");
-	return ws_reply(req, MHD_HTTP_NO_CONTENT, resp, 0);
-}
-
-/* Whether a body follows the headers. */
-static int has_body(struct ws_request *req)
-{
-	const char *len = header(req, MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-	return header(req, MHD_HTTP_HEADER_TRANSFER_ENCODING) ||
-	       (len && strcmp(len, "0") != 0);
-}
-
-/*
- * Checks the key, the route and the branch, and starts an upload. Done as
- * soon as the headers are in when a body follows, so that a refused
- * request never has its body read (MHD then closes the connection); else
- * once the request is complete, which keeps the connection alive.
- */
-static enum MHD_Result request_begin(struct ws_request *req)
-{
-	struct ws_server *server = req->server;
-
-	req->begun = 1;
-	if (is_preflight(req))
-		return reply_preflight(req);
-	if (!ws_auth_allows(server->auth, header(req, "Wasmstore-Auth"),
-			    req->method))
-		return ws_reply_empty(req, MHD_HTTP_UNAUTHORIZED);
-	req->route = ws_route_match(req->method, req->url, &req->args,
-				    &req->rest);
-	if (!req->route)
-		return ws_reply_empty(req, MHD_HTTP_NOT_FOUND);
-	if (!(req->route->flags & WS_ROUTE_NO_BRANCH)) {
-		const char *b = header(req, "Wasmstore-Branch");
-		req->branch = b ? strdup(b) : ws_server_branch(server);
-		if (b && !req->branch)
-			return ws_reply_text(req, 500, "out of memory");
-	}
-	if (req->route->flags & WS_ROUTE_UPLOAD)
-		return ws_upload_start(req);
-	return MHD_YES;
-}
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
-				  const char *url, const char *method,
-				  const char *version, const char *upload_data,
-				  size_t *upload_data_size, void **req_cls)
-{
-	struct ws_request *req = *req_cls;
-	enum MHD_Result ret;
-
-	(void)version;
-	if (!req) {
-		if (!(req = request_new(cls, conn, url, method)))
-			return MHD_NO;
-		*req_cls = req;
-		return has_body(req) ? request_begin(req) : MHD_YES;
-	}
-	if (*upload_data_size) {
-		/* Only module uploads have a body; others' bodies are read
-		 * and dropped, as the original server did. */
-		if (req->route && (req->route->flags & WS_ROUTE_UPLOAD))
-			ws_upload_feed(req, upload_data, *upload_data_size);
-		*upload_data_size = 0;
-		return MHD_YES;
-	}
-	if (!req->begun && ((ret = request_begin(req)) == MHD_NO ||
-			    req->answered))
-		return ret;
-	if (req->answered)
-		return MHD_YES;
-	return req->route->handler(req);
-}
-
-static void on_completed(void *cls, struct MHD_Connection *conn,
-			 void **req_cls, enum MHD_RequestTerminationCode how)
-{
-	struct ws_request *req = *req_cls;
-
-	(void)cls;
-	(void)conn;
-	if (!req)
-		return;
-	ws_accesslog(req, how);
-	request_free(req);
-	*req_cls = NULL;
-}
-
 /* ---- start and stop ---- */
 
 static char *read_file(const char *path)
@@ -303,7 +143,8 @@ static int resolve(struct sockaddr_storage *addr, const char *host,
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
 	snprintf(service, sizeof(service), "%u", port);
 	if ((rc = getaddrinfo(host, service, &hints, &res)) != 0) {
-		ws_daemon_log("cannot resolve '%s': %s", host, gai_strerror(rc));
+		ws_daemon_log("cannot resolve '%s': %s", host,
+			      gai_strerror(rc));
 		return -1;
 	}
 	memset(addr, 0, sizeof(*addr));
@@ -331,7 +172,7 @@ static struct MHD_Daemon *start(struct ws_server *server,
 	if (tls->key)
 		flags |= MHD_USE_TLS;
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED,
-		(intptr_t)on_completed, server};
+		(intptr_t)ws_request_completed, server};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE,
 		cfg->threads, NULL};
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_CONNECTION_TIMEOUT,
@@ -349,8 +190,8 @@ static struct MHD_Daemon *start(struct ws_server *server,
 	}
 	opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	return MHD_start_daemon(flags, (uint16_t)cfg->port, NULL, NULL,
-				on_request, server, MHD_OPTION_ARRAY, opts,
-				MHD_OPTION_END);
+				ws_request_handle, server, MHD_OPTION_ARRAY,
+				opts, MHD_OPTION_END);
 }
 
 static unsigned bound_port(struct MHD_Daemon *mhd)
@@ -420,8 +261,8 @@ static int load_tls(struct tls_files *tls, struct ws_config *cfg)
 		return -1;
 	}
 	if (!(tls->cert = read_file(cfg->tls_cert))) {
-		ws_daemon_log("cannot read TLS certificate '%s': %s", cfg->tls_cert,
-		       strerror(errno));
+		ws_daemon_log("cannot read TLS certificate '%s': %s",
+			      cfg->tls_cert, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -456,8 +297,9 @@ static void announce(struct ws_server *server, unsigned port)
 	struct ws_config *cfg = server->cfg;
 	int v6 = strchr(cfg->host, ':') != NULL;
 
-	ws_daemon_log("listening on %s://%s%s%s:%u", cfg->tls_key ? "https" : "http",
-	       v6 ? "[" : "", cfg->host, v6 ? "]" : "", port);
+	ws_daemon_log("listening on %s://%s%s%s:%u",
+		      cfg->tls_key ? "https" : "http", v6 ? "[" : "", cfg->host,
+		      v6 ? "]" : "", port);
 }
 
 static int serve(struct ws_server *server)
@@ -484,7 +326,8 @@ static int serve(struct ws_server *server)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (!(server->mhd = start(server, &addr, &tls))) {
-		ws_daemon_log("cannot listen on %s port %u", cfg->host, cfg->port);
+		ws_daemon_log("cannot listen on %s port %u", cfg->host,
+			      cfg->port);
 		goto done;
 	}
 	port = bound_port(server->mhd);

@@ -41,7 +41,7 @@ struct ws_request {
 	const struct ws_route *route;
 	char **args;             /* ':' segments of the route */
 	char *rest;              /* the '*' part, '/'-joined ("" if none) */
-	char *branch;            /* Wasmstore-Branch, or the server's, or NULL */
+	char *branch;            /* Wasmstore-Branch, the server's, or NULL */
 	int is_head;
 	unsigned status;         /* what was sent, for the log */
 	uint64_t bytes;

@@ -1,4 +1,4 @@
-/* websocket.c - GET /api/v1/watch over RFC 6455 (wslay framing). */
+/* websocket.c - WebSocket sessions: wslay framing, one thread each. */
 #include "websocket.h"
 
 #include <errno.h>
@@ -6,20 +6,15 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 #include <wslay/wslay.h>
 
 #include "accesslog.h"
-#include "handlers.h"
-#include "reply.h"
 
-#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define PING_EVERY_MS 30000     /* keeps proxies open, detects dead peers */
 #define PEER_SILENCE_MS 75000   /* no byte (not even a pong) for this long */
 #define WATCH_POLL_MS 1000      /* when the library offers no watch fd */
@@ -82,7 +77,8 @@ void ws_sockets_shutdown(struct ws_sockets *s, int timeout_ms)
 	s->stopping = 1;
 	pthread_mutex_unlock(&s->lock);
 	if (write(s->wake_fd, &one, sizeof(one)) < 0)
-		ws_daemon_log("cannot wake WebSocket sessions: %s", strerror(errno));
+		ws_daemon_log("cannot wake WebSocket sessions: %s",
+			      strerror(errno));
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
 	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
@@ -116,7 +112,37 @@ void ws_sockets_free(struct ws_sockets *s)
 	free(s);
 }
 
+int ws_sockets_stopping(struct ws_sockets *s)
+{
+	int stopping;
+
+	pthread_mutex_lock(&s->lock);
+	stopping = s->stopping;
+	pthread_mutex_unlock(&s->lock);
+	return stopping;
+}
+
 /* ---- one session ---- */
+
+int ws_session_new(struct ws_session **out, struct ws_server *server,
+		   const char *branch)
+{
+	struct ws_session *s = calloc(1, sizeof(*s));
+	int error;
+
+	*out = NULL;
+	if (!s)
+		return ws_error_set(WS_ERROR, "out of memory");
+	s->sockets = server->sockets;
+	s->sock = MHD_INVALID_SOCKET;
+	if ((error = ws_server_open_store(&s->store, server)) < 0 ||
+	    (error = ws_watch_new(&s->watch, s->store, branch)) < 0) {
+		ws_session_free(s);
+		return error;
+	}
+	*out = s;
+	return 0;
+}
 
 void ws_session_free(struct ws_session *s)
 {
@@ -231,7 +257,8 @@ static void run(struct ws_session *s)
 	int64_t close_by = 0;
 
 	s->last_heard = s->last_ping = s->last_progress = now_ms();
-	while (wslay_event_want_read(s->ctx) || wslay_event_want_write(s->ctx)) {
+	while (wslay_event_want_read(s->ctx) ||
+	       wslay_event_want_write(s->ctx)) {
 		struct pollfd p[3];
 		int64_t now = now_ms(), wait = PING_EVERY_MS;
 		int n, rc;
@@ -279,9 +306,11 @@ static void run(struct ws_session *s)
 		 * fine while the client reads. One that stopped is dropped. */
 		if (!wslay_event_want_write(s->ctx))
 			s->last_progress = now;
-		else if (wslay_event_get_queued_msg_length(s->ctx) > MAX_QUEUED &&
+		else if (wslay_event_get_queued_msg_length(s->ctx) >
+				 MAX_QUEUED &&
 			 now - s->last_progress > STALL_MS) {
-			ws_daemon_log("dropping a WebSocket client that reads too slowly");
+			ws_daemon_log("dropping a WebSocket client that "
+				      "reads too slowly");
 			break;
 		}
 	}
@@ -311,10 +340,10 @@ static const struct wslay_event_callbacks callbacks = {
 	.on_msg_recv_callback = on_message,
 };
 
-/* MHD hands over the upgraded socket: the session gets a thread. */
-static void on_upgraded(void *cls, struct MHD_Connection *conn, void *req_cls,
-			const char *extra_in, size_t extra_in_size,
-			MHD_socket sock, struct MHD_UpgradeResponseHandle *urh)
+void ws_session_upgraded(void *cls, struct MHD_Connection *conn,
+			 void *req_cls, const char *extra_in,
+			 size_t extra_in_size, MHD_socket sock,
+			 struct MHD_UpgradeResponseHandle *urh)
 {
 	struct ws_request *req = req_cls;
 	struct ws_session *s = req->session;
@@ -357,110 +386,4 @@ fail:
 	ws_daemon_log("cannot start a WebSocket session");
 	ws_session_free(s);
 	MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
-}
-
-/* ---- the handshake ---- */
-
-/* Whether a comma-separated header value holds `token` (any case). */
-static int has_token(const char *value, const char *token)
-{
-	size_t tlen = strlen(token);
-
-	while (value && *value) {
-		size_t len;
-		value += strspn(value, " \t,");
-		len = strcspn(value, ",");
-		while (len && (value[len - 1] == ' ' || value[len - 1] == '\t'))
-			len--;
-		if (len == tlen && strncasecmp(value, token, len) == 0)
-			return 1;
-		value += strcspn(value, ",");
-	}
-	return 0;
-}
-
-static int accept_key(char out[29], const char *key)
-{
-	unsigned char digest[20];
-	unsigned int n = 0;
-	size_t klen = strlen(key);
-	char *buf = malloc(klen + sizeof(WS_GUID));
-	int ok;
-
-	if (!buf)
-		return -1;
-	memcpy(buf, key, klen);
-	memcpy(buf + klen, WS_GUID, sizeof(WS_GUID));
-	ok = EVP_Digest(buf, klen + sizeof(WS_GUID) - 1, digest, &n,
-			EVP_sha1(), NULL) && n == 20;
-	free(buf);
-	if (!ok)
-		return -1;
-	EVP_EncodeBlock((unsigned char *)out, digest, 20);
-	return 0;
-}
-
-static const char *header(struct ws_request *req, const char *name)
-{
-	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
-}
-
-static enum MHD_Result reply_upgrade_required(struct ws_request *req)
-{
-	static const char text[] = "WebSocket version 13 required";
-	struct MHD_Response *resp = MHD_create_response_from_buffer(
-		sizeof(text) - 1, (void *)text, MHD_RESPMEM_PERSISTENT);
-
-	if (!resp)
-		return MHD_NO;
-	MHD_add_response_header(resp, "Sec-WebSocket-Version", "13");
-	return ws_reply(req, MHD_HTTP_UPGRADE_REQUIRED, resp,
-			sizeof(text) - 1);
-}
-
-enum MHD_Result ws_h_watch(struct ws_request *req)
-{
-	struct ws_sockets *sockets = req->server->sockets;
-	const char *key = header(req, "Sec-WebSocket-Key");
-	const char *version = header(req, "Sec-WebSocket-Version");
-	struct MHD_Response *resp;
-	struct ws_session *s;
-	char accept[29];
-	int error, stopping;
-
-	if (!has_token(header(req, "Upgrade"), "websocket") ||
-	    !has_token(header(req, "Connection"), "upgrade") || !key ||
-	    strlen(key) != 24 || req->is_head)
-		return ws_reply_text(req, MHD_HTTP_BAD_REQUEST,
-				     "expected a WebSocket handshake");
-	if (!version || strcmp(version, "13") != 0)
-		return reply_upgrade_required(req);
-	pthread_mutex_lock(&sockets->lock);
-	stopping = sockets->stopping;
-	pthread_mutex_unlock(&sockets->lock);
-	if (stopping)
-		return ws_reply_text(req, MHD_HTTP_SERVICE_UNAVAILABLE,
-				     "shutting down");
-	if (accept_key(accept, key) < 0)
-		return ws_reply_text(req, 500, "sha1 failed");
-	if (!(s = calloc(1, sizeof(*s))))
-		return ws_reply_text(req, 500, "out of memory");
-	s->sockets = sockets;
-	/* The watch starts now, before the client hears back: whatever
-	 * changes once it holds the 101 is reported. */
-	if ((error = ws_server_open_store(&s->store, req->server)) < 0 ||
-	    (error = ws_watch_new(&s->watch, s->store, req->branch)) < 0) {
-		ws_session_free(s);
-		return ws_reply_error(req, error);
-	}
-	resp = MHD_create_response_for_upgrade(on_upgraded, sockets);
-	if (!resp) {
-		ws_session_free(s);
-		return MHD_NO;
-	}
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "Upgrade");
-	MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
-	req->session = s; /* freed with the request unless upgraded */
-	return ws_reply(req, MHD_HTTP_SWITCHING_PROTOCOLS, resp, 0);
 }
