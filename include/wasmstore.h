@@ -33,6 +33,8 @@
 extern "C" {
 #endif
 
+#define WASMSTORE_VERSION "0.1.0"
+
 /* Error codes. */
 enum {
 	WS_OK = 0,

@@ -5,27 +5,48 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A printable copy of user input for messages: control characters and
+ * backslashes become \xNN, so no message can drive a terminal. */
+static const char *ws__quote(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t used = 0;
+
+	for (size_t i = 0; i < len && used + 5 < size; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c == 0x7f || c == '\\')
+			used += (size_t)snprintf(buf + used, size - used, "\\x%02x", c);
+		else
+			buf[used++] = (char)c;
+	}
+	buf[used] = '\0';
+	return buf;
+}
+
+#define QUOTE(buf, s) ws__quote(buf, sizeof(buf), (s), strlen(s))
+
 static int segment_ok(const char *seg, size_t len, const char *whole)
 {
+	char q[512];
+
 	if ((len == 1 && seg[0] == '.') ||
 	    (len == 2 && seg[0] == '.' && seg[1] == '.'))
 		return ws_error_set(WS_EINPUT,
 				    "invalid path '%s': '.' and '..' are not allowed",
-				    whole);
+				    QUOTE(q, whole));
 	if (len == 4 && strncasecmp(seg, ".git", 4) == 0)
 		return ws_error_set(WS_EINPUT,
 				    "invalid path '%s': '.git' is reserved",
-				    whole);
+				    QUOTE(q, whole));
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)seg[i];
 		if (c < 0x20 || c == 0x7f)
 			return ws_error_set(WS_EINPUT,
-					    "invalid path: control character in '%.*s'",
-					    (int)len, seg);
+					    "invalid path '%s': control character",
+					    QUOTE(q, whole));
 		if (c == '\\')
 			return ws_error_set(WS_EINPUT,
 					    "invalid path '%s': backslash is not allowed",
-					    whole);
+					    QUOTE(q, whole));
 	}
 	return 0;
 }
@@ -88,7 +109,7 @@ int ws_is_module_hash(const char *s)
 
 int ws_branch_name_check(const char *name)
 {
-	char ref[1100];
+	char ref[1100], q[512];
 	int valid = 0;
 
 	if (!name || !*name || strlen(name) > 1000 || name[0] == '-' ||
@@ -100,5 +121,5 @@ int ws_branch_name_check(const char *name)
 	return 0;
 bad:
 	return ws_error_set(WS_EINPUT, "invalid branch name '%s'",
-			    name ? name : "");
+			    name ? QUOTE(q, name) : "");
 }

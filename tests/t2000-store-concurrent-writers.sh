@@ -20,7 +20,7 @@ test_expect_success 'setup: 200 distinct modules' '
 '
 
 test_expect_success '4 writers x 50 adds: every path and every commit is there' '
-	base=$(git_head) &&
+	base=$(git_head)
 	writer 1 & p1=$! ; writer 2 & p2=$! ; writer 3 & p3=$! ; writer 4 & p4=$! ;
 	wait $p1 && wait $p2 && wait $p3 && wait $p4 &&
 	wasmstore list >list.out &&
@@ -39,7 +39,7 @@ test_expect_success '4 writers x 50 adds: every path and every commit is there' 
 
 test_expect_success 'writers plus a process branching and merging meanwhile' '
 	make_module 9001 side1.wasm && make_module 9002 side2.wasm &&
-	make_module 9003 side3.wasm &&
+	make_module 9003 side3.wasm || return 1
 	for w in 1 2; do
 		for i in $(seq 1 50); do
 			cp mods/w$w-$i.wasm mods/v$w-$i.wasm || return 1
@@ -58,6 +58,7 @@ test_expect_success 'writers plus a process branching and merging meanwhile' '
 			wasmstore add --branch main mods/w$1-$i.wasm "v$1/m$i.wasm" >/dev/null || return 1
 		done
 	}
+	true
 	writer2 1 & p1=$! ; writer2 2 & p2=$! ; brancher & p3=$! ;
 	wait $p1 && wait $p2 && wait $p3 &&
 	wasmstore list >list2.out &&

@@ -33,12 +33,18 @@ test_when_finished() {
 $test_cleanups"
 }
 
+# Bodies run inside a function of their own, so the git idiom
+# "... || return 1" fails the step instead of returning from the harness.
+test_eval_() {
+	eval "$1"
+}
+
 test_expect_success() {
 	test_count=$((test_count + 1))
 	local title=$1 body=$2
 	# Evaluated in this shell, as git's t/ does: variables set by one step
 	# are seen by the next.
-	cd "$TRASH" && eval "$body" >"$TRASH/.out" 2>&1 </dev/null
+	cd "$TRASH" && test_eval_ "$body" >"$TRASH/.out" 2>&1 </dev/null
 	local rc=$?
 	cd "$TRASH"
 	if [ $rc -eq 0 ]; then
@@ -88,7 +94,9 @@ test_cmp() {
 
 # wat MODULE_TEXT OUT.wasm: builds a module from WAT text.
 wat() {
-	printf '%s\n' "$1" >"$2.wat" && wat2wasm --enable-all "$2.wat" -o "$2"
+	printf '%s\n' "$1" >"$2.wat" &&
+	wat2wasm --enable-threads --enable-exceptions --enable-tail-call \
+		"$2.wat" -o "$2"
 }
 
 # A distinct small valid module per argument (an exported constant).
