@@ -17,6 +17,7 @@ free_port() {
 root="$BENCH_TMP/root"
 www="$BENCH_TMP/www"
 mkdir -p "$www"
+chmod 755 "$BENCH_TMP" "$www" # nginx workers run as www-data
 "$WS_BUILD/bench/store-bench" module "$www/small.wasm" 42
 cp "$here/../tests/fixtures/b.wasm" "$www/big.wasm"
 WASMSTORE_ROOT="$root" wasmstore add "$www/small.wasm" small.wasm >/dev/null
@@ -50,6 +51,10 @@ trap 'kill $daemon $ngx 2>/dev/null; wait 2>/dev/null; rm -rf "$BENCH_TMP"' EXIT
 for i in $(seq 1 100); do test -s "$BENCH_TMP/port" && break; sleep 0.05; done
 dport=$(cat "$BENCH_TMP/port")
 sleep 0.3
+for u in "http://127.0.0.1:$dport/api/v1/module/big.wasm" "http://127.0.0.1:$nport/big.wasm"; do
+	curl -sf -o "$BENCH_TMP/check" "$u" && cmp -s "$BENCH_TMP/check" "$www/big.wasm" ||
+		{ echo "# bench-daemon: $u does not serve the module"; exit 1; }
+done
 
 wrk_stat() { # URL [wrk args...] -> "req/s bytes/s"
 	local url=$1
