@@ -34,6 +34,12 @@ start_daemon() {
 		"$@" 2>>"$DAEMON_LOG" &
 	DAEMON_PID=$!
 	test_when_finished "end_daemon $DAEMON_PID"
+	# If this shell dies before test_done (killed, timed out), the
+	# daemon must not outlive it.
+	{
+		while kill -0 $$ && kill -0 $DAEMON_PID; do sleep 1; done
+		kill -TERM $DAEMON_PID
+	} >/dev/null 2>&1 </dev/null &
 	for i in $(seq 1 200); do
 		test -s "$portfile" && break
 		if ! kill -0 $DAEMON_PID 2>/dev/null; then
