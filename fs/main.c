@@ -23,6 +23,10 @@
 
 #define DEFAULT_TIMEOUT 1.0 /* seconds the kernel may trust a branch name */
 
+/* Exit statuses (as wasmstore-server's): 0 unmounted cleanly, --help. */
+#define EXIT_START 1 /* could not mount or serve: store, branch, kernel */
+#define EXIT_USAGE 2 /* a bad command line */
+
 enum { KEY_HELP, KEY_VERSION, KEY_RO };
 
 #define OPT(t, f) { t, offsetof(struct wsfs_options, f), 1 }
@@ -60,34 +64,66 @@ static int option_proc(void *data, const char *arg, int key,
 	return 1;
 }
 
-static void usage(FILE *out, const char *prog)
+#define USAGE "usage: wasmstore-fs [options] MOUNTPOINT\n"
+
+static void help(void)
 {
-	fprintf(out,
-		"usage: %s [options] MOUNTPOINT\n"
-		"\n"
-		"Mounts a wasmstore: branches/<name>/ (read-write), commits/<commit>/\n"
-		"and by-hash/<sha256> (read-only), default -> branches/<default>.\n"
-		"\n"
-		"wasmstore-fs options:\n"
-		"    --root=PATH            the store (default $WASMSTORE_ROOT, else\n"
-		"                           $HOME/.wasmstore)\n"
-		"    --branch=NAME          default branch shown by the 'default' link\n"
-		"                           and copied by mkdir branches/NEW\n"
-		"                           (default $WASMSTORE_BRANCH, else the store's)\n"
-		"    --author=NAME          author of commits made through the mount\n"
-		"                           (default $WASMSTORE_AUTHOR, else wasmstore)\n"
-		"    --log=FILE             append the log (errors) to FILE, also once\n"
-		"                           in the background\n"
-		"    --tmpdir=DIR           where writes are staged until close\n"
-		"                           (default $TMPDIR, else /tmp)\n"
-		"    --timeout=SECONDS      how long the kernel may cache names and\n"
-		"                           attributes of branch paths (default 1)\n"
-		"    -o ro                  read-only mount\n"
-		"    -h, --help             this help, then FUSE's options\n"
-		"    -V, --version          print the version\n"
-		"(each --name=VALUE can also be given as -o name=VALUE)\n"
-		"\n",
-		prog);
+	fputs(USAGE
+	      "\n"
+	      "Mounts a wasmstore: branches/NAME/ read-write, commits/COMMIT/ and\n"
+	      "by-hash/SHA256 read-only, 'default' links to the default branch.\n"
+	      "\n"
+	      "  --root PATH        store root (WASMSTORE_ROOT, ~/.wasmstore)\n"
+	      "  --branch NAME      default branch of the mount: the 'default' link,\n"
+	      "                     and what mkdir branches/NEW starts from\n"
+	      "                     (WASMSTORE_BRANCH, the store's default)\n"
+	      "  --author NAME      commit author (WASMSTORE_AUTHOR)\n"
+	      "  --log FILE         append the error log to FILE (in the background\n"
+	      "                     standard error is lost)\n"
+	      "  --tmpdir DIR       stage writes in DIR until close (TMPDIR, /tmp)\n"
+	      "  --timeout SECONDS  how long the kernel may cache names and\n"
+	      "                     attributes under branches/ (1)\n"
+	      "  -o ro              read-only mount\n"
+	      "  -f                 stay in the foreground\n"
+	      "  -h, --help         show this help, then the FUSE options\n"
+	      "  -V, --version      print the version\n"
+	      "\n"
+	      "Each --name VALUE may also be written --name=VALUE or -o name=VALUE.\n"
+	      "Unmount with: fusermount3 -u MOUNTPOINT (or send SIGTERM).\n"
+	      "\n"
+	      "FUSE options:\n",
+	      stdout);
+	fflush(stdout);
+}
+
+/* "--root PATH", as the CLI takes it: fuse_opt only knows "--root=PATH".
+ * Builds the argument vector fuse_opt parses. 0 or -1. */
+static int join_values(struct fuse_args *out, int argc, char **argv)
+{
+	static const char *const takes_value[] = {
+		"--root", "--branch", "--author", "--log", "--tmpdir",
+		"--timeout", NULL
+	};
+	int i, rc = 0, options = 1;
+
+	for (i = 0; i < argc && !rc; i++) {
+		const char *const *name = takes_value;
+		char *joined;
+		if (!strcmp(argv[i], "--"))
+			options = 0;
+		while (options && i > 0 && *name && strcmp(*name, argv[i]))
+			name++;
+		if (!options || i == 0 || !*name || i + 1 == argc) {
+			rc = fuse_opt_add_arg(out, argv[i]);
+			continue;
+		}
+		if (asprintf(&joined, "%s=%s", argv[i], argv[i + 1]) < 0)
+			return -1;
+		rc = fuse_opt_add_arg(out, joined);
+		free(joined);
+		i++;
+	}
+	return rc ? -1 : 0;
 }
 
 /* Environment defaults, the CLI's: options given win. */
@@ -114,11 +150,6 @@ static int check_options(struct wsfs_options *opt)
 		fprintf(stderr, "wasmstore-fs: error: --timeout must not be negative\n");
 		return -1;
 	}
-	if (opt->branch && ws_branch_name_check(opt->branch) < 0) {
-		fprintf(stderr, "wasmstore-fs: error: invalid branch name '%s'\n",
-			opt->branch);
-		return -1;
-	}
 	return 0;
 }
 
@@ -140,6 +171,12 @@ static int setup(struct wsfs *fs)
 		fprintf(stderr, "wasmstore-fs: error: cannot open store '%s': %s\n",
 			fs->opt.root, ws_error_last());
 		return -1;
+	}
+	/* (after the store: the check needs libgit2 initialized) */
+	if (fs->opt.branch && ws_branch_name_check(fs->opt.branch) < 0) {
+		fprintf(stderr, "wasmstore-fs: error: invalid branch name '%s'\n",
+			fs->opt.branch);
+		return -2;
 	}
 	if (fs->opt.branch && (store = wsfs_pool_get(&fs->pool))) {
 		char *def = NULL;
@@ -211,19 +248,18 @@ static int serve(struct fuse *fuse, struct fuse_cmdline_opts *cmd)
 
 int main(int argc, char *argv[])
 {
-	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_cmdline_opts cmd = { 0 };
 	struct wsfs fs = { .opt = { .timeout = DEFAULT_TIMEOUT } };
 	struct fuse_session *se;
 	struct fuse *fuse;
-	int ret = 1, log_fd = -1, rc;
+	int ret = EXIT_USAGE, log_fd = -1, rc;
 
-	if (fuse_opt_parse(&args, &fs.opt, option_spec, option_proc) < 0)
+	if (join_values(&args, argc, argv) < 0 ||
+	    fuse_opt_parse(&args, &fs.opt, option_spec, option_proc) < 0)
 		goto out_args;
 	if (fs.opt.show_help) {
-		usage(stdout, argv[0]);
-		printf("FUSE options:\n");
-		fflush(stdout);
+		help();
 		fuse_cmdline_help();
 		fuse_lib_help(&args);
 		ret = 0;
@@ -238,19 +274,23 @@ int main(int argc, char *argv[])
 	if (fuse_parse_cmdline(&args, &cmd) < 0)
 		goto out_args;
 	if (!cmd.mountpoint) {
-		usage(stderr, argv[0]);
-		fprintf(stderr, "wasmstore-fs: error: no mount point given\n");
+		fputs("wasmstore-fs: error: no mount point given\n" USAGE, stderr);
 		goto out_cmd;
 	}
 	if (check_options(&fs.opt) < 0)
 		goto out_cmd;
+	ret = EXIT_START;
 	if (fs.opt.log && (log_fd = open_log(fs.opt.log)) < 0)
 		goto out_cmd;
-	if (setup(&fs) < 0)
+	if ((rc = setup(&fs)) < 0) {
+		ret = rc == -2 ? EXIT_USAGE : EXIT_START;
 		goto out_fs;
+	}
 	if (!(fuse = fuse_new(&args, &wsfs_operations, sizeof(wsfs_operations),
-			      &fs)))
+			      &fs))) {
+		ret = EXIT_USAGE; /* an option neither we nor FUSE know */
 		goto out_fs;
+	}
 	fs.fuse = fuse;
 	se = fuse_get_session(fuse);
 	if (fuse_mount(fuse, cmd.mountpoint) != 0)
@@ -266,7 +306,7 @@ int main(int argc, char *argv[])
 
 	rc = serve(fuse, &cmd);
 	/* 0: unmounted; >0: the signal that ended it; <0: an error */
-	ret = rc < 0 ? 1 : 0;
+	ret = rc < 0 ? EXIT_START : 0;
 
 	wsfs_watch_stop(fs.watch);
 out_signals:

@@ -8,6 +8,9 @@
 #                           up; it is unmounted at test_done in any case
 #   fs_unmount              fusermount3 -u, then waits: fails unless the
 #                           process exits 0
+#   fs_exited               waits (10 s at most, never forever) for the
+#                           mount process to end after a signal: fails
+#                           unless it exits 0 and the mount is gone
 #   fs_wait TRIES CMD...    runs CMD every 0.1 s until it succeeds, at most
 #                           TRIES times (for changes made elsewhere)
 #
@@ -77,6 +80,23 @@ fs_unmount() {
 		tail -n 20 "$FS_LOG" >&2
 		return 1
 	fi
+	! fs_is_mounted
+}
+
+fs_exited() {
+	local i rc
+	for i in $(seq 1 200); do
+		kill -0 $FS_PID 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 $FS_PID 2>/dev/null; then
+		echo "wasmstore-fs did not exit" >&2
+		return 1
+	fi
+	wait $FS_PID
+	rc=$?
+	FS_PID=
+	[ $rc -eq 0 ] || { echo "wasmstore-fs exited with $rc" >&2; return 1; }
 	! fs_is_mounted
 }
 
