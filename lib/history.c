@@ -14,9 +14,15 @@ int ws_snapshot(char out[WS_COMMIT_HEXSIZE + 1], ws_store *store,
 	out[0] = '\0';
 	if ((error = ws_store__head(&head, store, branch)) < 0)
 		return error;
-	if (!head)
-		return ws_error_set(WS_ENOTFOUND, "branch '%s' has no commits",
-				    branch ? branch : "(default)");
+	if (!head) {
+		char *name = NULL;
+		if (!branch && ws_branch_default(&name, store) < 0)
+			return WS_ERROR;
+		error = ws_error_set(WS_ENOTFOUND, "branch '%s' has no commits",
+				     branch ? branch : name);
+		free(name);
+		return error;
+	}
 	git_oid_tostr(out, WS_COMMIT_HEXSIZE + 1, git_commit_id(head));
 	git_commit_free(head);
 	return 0;

@@ -144,11 +144,15 @@ int ws_module_stat(ws_module_info *out, ws_store *store, const char *branch,
 		error = stat_by_path(out, store, tree, path);
 	if (error)
 		goto done;
-	git_oid_fromstr(&blob, out->blob);
-	if (git_repository_odb(&odb, store->repo) < 0 ||
-	    git_odb_read_header(&size, &type, odb, &blob) < 0) {
-		error = ws_error__git(WS_ERROR, "reading module");
-		goto done;
+	/* the raw copy, once written, knows the size without inflating the
+	 * object's header: one stat instead of an open and a read */
+	if ((size = ws_rawcache__size(store, out->hash)) == 0) {
+		git_oid_fromstr(&blob, out->blob);
+		if (git_repository_odb(&odb, store->repo) < 0 ||
+		    git_odb_read_header(&size, &type, odb, &blob) < 0) {
+			error = ws_error__git(WS_ERROR, "reading module");
+			goto done;
+		}
 	}
 	out->size = size;
 done:
@@ -210,6 +214,7 @@ int ws_module_open_raw(int *out_fd, ws_module_info *info, ws_store *store,
 	if ((error = ws_module_stat(info, store, branch, path_or_hash)) < 0)
 		return error;
 	git_oid_fromstr(&id, info->blob);
+	size = info->size;
 	return ws_rawcache__open(out_fd, &size, store, info->hash, &id);
 }
 
@@ -227,6 +232,7 @@ int ws_module_open_raw_by_hash(int *out_fd, uint64_t *size, ws_store *store,
 	ws__hex(lower, sha, 32);
 	if (ws_hashindex_blob_of(&blob, store->index, sha) < 0)
 		return ws_error_set(WS_ENOTFOUND, "module '%s' not found", lower);
+	*size = 0; /* unknown: read from the object */
 	return ws_rawcache__open(out_fd, size, store, lower, &blob);
 }
 

@@ -5,15 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A printable copy of user input for messages: control characters and
- * backslashes become \xNN, so no message can drive a terminal. */
+/* A printable copy of user input for messages: control characters become
+ * \xNN, so no message can drive a terminal. */
 static const char *ws__quote(char *buf, size_t size, const char *s, size_t len)
 {
 	size_t used = 0;
 
 	for (size_t i = 0; i < len && used + 5 < size; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '\\')
+		if (c < 0x20 || c == 0x7f)
 			used += (size_t)snprintf(buf + used, size - used, "\\x%02x", c);
 		else
 			buf[used++] = (char)c;
@@ -41,7 +41,7 @@ static int segment_ok(const char *seg, size_t len, const char *whole)
 		unsigned char c = (unsigned char)seg[i];
 		if (c < 0x20 || c == 0x7f)
 			return ws_error_set(WS_EINPUT,
-					    "invalid path '%s': control character",
+					    "invalid path: control character in '%s'",
 					    QUOTE(q, whole));
 		if (c == '\\')
 			return ws_error_set(WS_EINPUT,

@@ -75,6 +75,15 @@ done:
 	return error;
 }
 
+uint64_t ws_rawcache__size(ws_store *store, const char *hash)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/wasmstore/raw/%s", store->root, hash);
+	return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
 int ws_rawcache__open(int *out, uint64_t *size, ws_store *store,
 		      const char *hash, const git_oid *blob)
 {
@@ -88,8 +97,9 @@ int ws_rawcache__open(int *out, uint64_t *size, ws_store *store,
 	*out = -1;
 	if (!path)
 		return ws_error_set(WS_ERROR, "out of memory");
-	if (git_repository_odb(&odb, store->repo) < 0 ||
-	    git_odb_read_header(&want, &type, odb, blob) < 0) {
+	want = (size_t)*size;
+	if (!want && (git_repository_odb(&odb, store->repo) < 0 ||
+		      git_odb_read_header(&want, &type, odb, blob) < 0)) {
 		error = ws_error__git(WS_ENOTFOUND, "reading module");
 		goto done;
 	}

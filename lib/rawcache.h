@@ -18,8 +18,12 @@ char *ws_rawcache__path(ws_store *store, const char *hash);
 int ws_rawcache__adopt(ws_store *store, const char *tmp_path,
 		       const char *hash);
 
+/* Size of the raw copy of `hash`, or 0 if there is none yet (modules are
+ * never empty). */
+uint64_t ws_rawcache__size(ws_store *store, const char *hash);
+
 /* Opens the raw copy of the module held by `blob`, writing it if missing.
- * *size gets its length. */
+ * *size is the expected length if known (else 0), and gets the length. */
 int ws_rawcache__open(int *fd, uint64_t *size, ws_store *store,
 		      const char *hash, const git_oid *blob);
 

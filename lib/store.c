@@ -28,6 +28,12 @@ static void init_libgit2(void)
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 0);
 	/* Every object we write is hashed by us anyway; skip re-verifying. */
 	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	/* Keep parsed commits and trees (even large flat directories) in
+	 * memory, so lookups on an unchanged branch do not re-inflate them. */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+			 (size_t)4 << 20);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_COMMIT,
+			 (size_t)64 << 10);
 }
 
 char *ws_store_default_root(void)

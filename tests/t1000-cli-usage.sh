@@ -78,7 +78,7 @@ test_expect_success 'every command answers --help and -h with its usage, exit 0'
 	filename:usage: wasmstore filename PATH|HASH
 	export:usage: wasmstore export -o DIR
 	backup:usage: wasmstore backup FILE.tar.gz
-	server:usage: wasmstore server [--host HOST] [--port PORT] [--auth KEYS] [--cors] [--tls KEY_FILE,CERT_FILE]
+	server:usage: wasmstore server [--host HOST] [--port PORT] [--auth KEYS] [--auth-file FILE] [--cors] [--tls KEY_FILE,CERT_FILE] [--port-file FILE] [--max-module-size BYTES] [--threads N] [--quiet]
 	EOT
 	: >actual &&
 	(for cmd in $(cut -d: -f1 expect); do

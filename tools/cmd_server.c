@@ -15,19 +15,21 @@
 
 #include "../daemon/daemon.h"
 
-static const char *opt_host, *opt_port, *opt_auth, *opt_tls;
-static int opt_cors;
+static const char *opt_host, *opt_port, *opt_auth, *opt_tls, *opt_auth_file,
+	*opt_port_file, *opt_max_size, *opt_threads;
+static int opt_cors, opt_quiet;
 
 static const char *const usage[] = {
-	"server [--host HOST] [--port PORT] [--auth KEYS] [--cors] "
-	"[--tls KEY_FILE,CERT_FILE]",
+	"server [--host HOST] [--port PORT] [--auth KEYS] [--auth-file FILE] "
+	"[--cors] [--tls KEY_FILE,CERT_FILE] [--port-file FILE] "
+	"[--max-module-size BYTES] [--threads N] [--quiet]",
 	NULL,
 };
 
 /* For --help and the checks below; the daemon parses them itself. */
 static const struct cli_opt opts[] = {
 	{ "host", 0, CLI_OPT_VALUE, &opt_host, "HOST",
-	  "address to listen on (WASMSTORE_HOST, default localhost)" },
+	  "address to listen on (WASMSTORE_HOST, default 127.0.0.1)" },
 	{ "port", 0, CLI_OPT_VALUE, &opt_port, "PORT",
 	  "port to listen on (WASMSTORE_PORT, default 6384)" },
 	{ "auth", 0, CLI_OPT_VALUE, &opt_auth, "KEYS",
@@ -36,6 +38,16 @@ static const struct cli_opt opts[] = {
 	  "send Access-Control-Allow-Origin: *" },
 	{ "tls", 0, CLI_OPT_VALUE, &opt_tls, "KEY_FILE,CERT_FILE",
 	  "serve HTTPS (WASMSTORE_TLS)" },
+	{ "auth-file", 0, CLI_OPT_VALUE, &opt_auth_file, "FILE",
+	  "read the --auth keys from FILE (kept out of the process list)" },
+	{ "port-file", 0, CLI_OPT_VALUE, &opt_port_file, "FILE",
+	  "write the port listened on to FILE (useful with --port 0)" },
+	{ "max-module-size", 0, CLI_OPT_VALUE, &opt_max_size, "BYTES",
+	  "largest upload accepted, else 413 (default 256M)" },
+	{ "threads", 0, CLI_OPT_VALUE, &opt_threads, "N",
+	  "worker threads" },
+	{ "quiet", 0, CLI_OPT_FLAG, &opt_quiet, NULL,
+	  "no access log" },
 	{ NULL, 0, 0, NULL, NULL, NULL },
 };
 
