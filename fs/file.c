@@ -35,13 +35,60 @@ static struct wsfs_handle *handle_new(struct fuse_file_info *fi,
 				      enum wsfs_handle_kind kind)
 {
 	struct wsfs_handle *h = calloc(1, sizeof(*h));
+	struct wsfs *fs = wsfs_get();
 
 	if (h) {
 		h->kind = kind;
 		h->fd = -1;
 		fi->fh = (uintptr_t)h;
+		pthread_mutex_lock(&fs->handles_lock);
+		h->next = fs->handles;
+		if (h->next)
+			h->next->prev = h;
+		fs->handles = h;
+		pthread_mutex_unlock(&fs->handles_lock);
 	}
 	return h;
+}
+
+/* Closes what the handle holds. Returns 1 when its staged file vanished
+ * with it (the kernel's view of that name must be refreshed): then
+ * *branch and *name say which (caller frees). */
+static int handle_free(struct wsfs *fs, struct wsfs_handle *h, char **branch,
+		       char **name)
+{
+	int vanished = 0;
+
+	pthread_mutex_lock(&fs->handles_lock);
+	if (h->prev)
+		h->prev->next = h->next;
+	else
+		fs->handles = h->next;
+	if (h->next)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&fs->handles_lock);
+	if (h->fd >= 0)
+		close(h->fd);
+	if (h->node) {
+		*branch = strdup(h->node->branch);
+		*name = wsfs_staged_path(&fs->stage, h->node);
+		vanished = wsfs_staged_put(&fs->stage, h->node);
+	}
+	free(h->text);
+	free(h);
+	return vanished;
+}
+
+void wsfs_handles_free(struct wsfs *fs)
+{
+	char *branch = NULL, *name = NULL;
+
+	while (fs->handles) {
+		handle_free(fs, fs->handles, &branch, &name);
+		free(branch);
+		free(name);
+		branch = name = NULL;
+	}
 }
 
 static int is_write(int flags)
@@ -209,7 +256,7 @@ int wsfs_open(const char *path, struct fuse_file_info *fi)
 		break;
 	case WSFS_V_COMMIT:
 	case WSFS_V_HASH:
-		error = *req.route.path || req.route.view == WSFS_V_HASH
+		error = req.route.view == WSFS_V_HASH || *req.route.path
 				? open_fixed(&req, fi)
 				: -EISDIR;
 		break;
@@ -413,23 +460,16 @@ int wsfs_release(const char *path, struct fuse_file_info *fi)
 {
 	struct wsfs_handle *h = wsfs_handle_of(fi);
 
+	struct wsfs *fs = wsfs_get();
+	char *branch = NULL, *name = NULL;
+
 	(void)path;
-	if (h->fd >= 0)
-		close(h->fd);
-	if (h->node) {
-		struct wsfs *fs = wsfs_get();
-		struct wsfs_staged *node = h->node;
-		char *branch = strdup(node->branch);
-		char *name = wsfs_staged_path(&fs->stage, node);
-		/* a file that vanishes here (never committed, or committed
-		 * and now served from the store) must be looked at again */
-		if (wsfs_staged_put(&fs->stage, node) && branch && name)
-			wsfs_invalidate(fs, branch, name);
-		free(branch);
-		free(name);
-	}
-	free(h->text);
-	free(h);
+	/* a file that vanishes here (never committed, or committed and now
+	 * served from the store) must be looked at again */
+	if (handle_free(fs, h, &branch, &name) && branch && name)
+		wsfs_invalidate(fs, branch, name);
+	free(branch);
+	free(name);
 	return 0;
 }
 

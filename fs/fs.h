@@ -26,6 +26,7 @@
 #include "staged.h"
 
 struct wsfs_watch;
+struct wsfs_handle;
 
 struct wsfs_options {
 	char *root;     /* --root: the store */
@@ -47,6 +48,9 @@ struct wsfs {
 	struct wsfs_cache cache;
 	struct wsfs_errlog errlog;
 	struct wsfs_watch *watch;
+	pthread_mutex_t handles_lock;
+	struct wsfs_handle *handles; /* open files, freed at unmount if the
+				      * kernel never released them */
 	struct fuse *fuse;
 	uid_t uid;
 	gid_t gid;

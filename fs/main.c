@@ -15,6 +15,7 @@
 #include <fuse_lowlevel.h>
 
 #include "fs.h"
+#include "ops.h"
 #include "watch.h"
 
 #ifndef WASMSTORE_VERSION
@@ -162,6 +163,7 @@ static int setup(struct wsfs *fs)
 	fs->uid = getuid();
 	fs->gid = getgid();
 	clock_gettime(CLOCK_REALTIME, &fs->start);
+	pthread_mutex_init(&fs->handles_lock, NULL);
 	wsfs_cache_init(&fs->cache);
 	wsfs_errlog_init(&fs->errlog);
 	wsfs_memdir_init(&fs->memdir);
@@ -196,6 +198,8 @@ static int setup(struct wsfs *fs)
 
 static void teardown(struct wsfs *fs)
 {
+	wsfs_handles_free(fs);
+	pthread_mutex_destroy(&fs->handles_lock);
 	wsfs_pool_free(&fs->pool);
 	wsfs_stage_free(&fs->stage);
 	wsfs_memdir_free(&fs->memdir);

@@ -47,7 +47,11 @@ struct wsfs_handle {
 	char *text;               /* TEXT */
 	size_t text_len;
 	struct stat st;           /* RAW, TEXT: attributes at open (fstat) */
+	struct wsfs_handle *prev, *next; /* in wsfs.handles */
 };
+
+/* Frees the handles still open when the mount ends. */
+void wsfs_handles_free(struct wsfs *fs);
 
 static inline struct wsfs_handle *wsfs_handle_of(struct fuse_file_info *fi)
 {
