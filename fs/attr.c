@@ -1,5 +1,5 @@
-/* attr.c - attributes: stat, the default symlink, access, statfs, modes
- * and times (remembered in memory), extended attributes. */
+/* attr.c - attributes: stat and fstat, the default symlink, access,
+ * statfs. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +9,6 @@
 
 #include "ops.h"
 
-#define XATTR_HASH "user.wasmstore.hash"
-#define XATTR_COMMIT "user.wasmstore.commit"
-#define DIR_KEY "/" /* stands for the hash in the keys of directories */
 
 static void fill(struct wsfs *fs, struct stat *st, mode_t mode, uint64_t size,
 		 const struct timespec *when)
@@ -46,8 +43,8 @@ static int first_commit(const ws_commit_info *info, void *payload)
  * while it held `hash`. A branch is read at its head commit, so that the
  * module and its history come from the same state.
  */
-static int last_change(struct wsfs_req *req, const char *path,
-		       const char *hash, struct wsfs_change *out)
+int wsfs_last_change(struct wsfs_req *req, const char *path,
+		     const char *hash, struct wsfs_change *out)
 {
 	const char *at = req->route.name;
 	char head[WS_COMMIT_HEXSIZE + 1];
@@ -126,7 +123,7 @@ static int stat_module(struct wsfs_req *req, struct stat *st, int ro)
 	wsfs_cache_attr_get(&fs->cache, at, path, info.hash, &attr);
 	if (attr.has_mtime)
 		when = attr.mtime;
-	else if (last_change(req, path, info.hash, &change) == 0)
+	else if (wsfs_last_change(req, path, info.hash, &change) == 0)
 		when = (struct timespec){ .tv_sec = (time_t)change.date };
 	if (attr.has_mode && !ro)
 		mode = writable(fs, attr.mode & 07777);
@@ -141,7 +138,7 @@ static void stat_branch_dir(struct wsfs_req *req, struct stat *st)
 	struct wsfs_attr attr;
 
 	wsfs_cache_attr_get(&fs->cache, req->route.name, req->route.path,
-			    DIR_KEY, &attr);
+			    WSFS_DIR_KEY, &attr);
 	fill(fs, st,
 	     S_IFDIR | writable(fs, attr.has_mode ? attr.mode & 07777 : 0755),
 	     0, attr.has_mtime ? &attr.mtime : NULL);
@@ -317,193 +314,4 @@ int wsfs_statfs(const char *path, struct statvfs *sv)
 	if (fs->opt.readonly)
 		sv->f_flag |= ST_RDONLY;
 	return 0;
-}
-
-/*
- * chmod/chown/utimens. Git keeps neither modes nor times; tools that set
- * them (rsync -a, install -m, touch) must still succeed, so a module's mode
- * and time are remembered in memory for as long as it is unchanged, and
- * chown is accepted and ignored.
- */
-static void set_node_attr(struct wsfs_staged *node,
-			  const struct wsfs_attr *attr)
-{
-	pthread_mutex_lock(&node->lock);
-	if (attr->has_mode)
-		node->mode = attr->mode & 07777;
-	if (attr->has_mtime) {
-		node->has_mtime = 1;
-		node->mtime = attr->mtime;
-	}
-	pthread_mutex_unlock(&node->lock);
-}
-
-static int set_attr(const char *path, struct fuse_file_info *fi,
-		    const struct wsfs_attr *attr)
-{
-	struct wsfs_handle *h = wsfs_handle_of(fi);
-	struct wsfs_staged *node = NULL;
-	struct wsfs_req req;
-	ws_module_info info;
-	int error;
-
-	if (h && h->kind == WSFS_H_STAGED) {
-		set_node_attr(h->node, attr);
-		return 0;
-	}
-	if (!path)
-		return h ? -EROFS : -ENOENT;
-	if ((error = wsfs_req_begin(&req, path)) < 0)
-		return error;
-	if (wsfs_route_readonly(&req.route) || req.fs->opt.readonly) {
-		error = -EROFS;
-	} else if (req.route.view != WSFS_V_BRANCH) {
-		error = 0; /* branches/ itself */
-	} else if (!*req.route.path) {
-		wsfs_cache_attr_put(&req.fs->cache, req.route.name, "", DIR_KEY,
-				    attr);
-	} else if ((node = wsfs_staged_find(&req.fs->stage, req.route.name,
-					    req.route.path))) {
-		set_node_attr(node, attr);
-		wsfs_staged_put(&req.fs->stage, node);
-	} else if ((error = ws_module_stat(&info, req.store, req.route.name,
-					   req.route.path)) == 0) {
-		wsfs_cache_attr_put(&req.fs->cache, req.route.name,
-				    req.route.path, info.hash, attr);
-	} else if (error != WS_ENOTFOUND) {
-		error = wsfs_errno(error);
-	} else if (!(error = wsfs_branch_dir(&req, req.route.name,
-					     req.route.path))) {
-		wsfs_cache_attr_put(&req.fs->cache, req.route.name,
-				    req.route.path, DIR_KEY, attr);
-	}
-	wsfs_req_end(&req);
-	return error;
-}
-
-int wsfs_chmod(const char *path, mode_t mode, struct fuse_file_info *fi)
-{
-	struct wsfs_attr attr = { .has_mode = 1, .mode = mode };
-
-	return set_attr(path, fi, &attr);
-}
-
-int wsfs_chown(const char *path, uid_t uid, gid_t gid,
-	       struct fuse_file_info *fi)
-{
-	struct wsfs_attr nothing = { 0 };
-
-	(void)uid, (void)gid;
-	return set_attr(path, fi, &nothing);
-}
-
-int wsfs_utimens(const char *path, const struct timespec tv[2],
-		 struct fuse_file_info *fi)
-{
-	struct wsfs_attr attr = { 0 };
-
-	if (!tv || tv[1].tv_nsec == UTIME_NOW) {
-		attr.has_mtime = 1;
-		clock_gettime(CLOCK_REALTIME, &attr.mtime);
-	} else if (tv[1].tv_nsec != UTIME_OMIT) {
-		attr.has_mtime = 1;
-		attr.mtime = tv[1];
-	}
-	return set_attr(path, fi, &attr);
-}
-
-/* The value of one of our attributes for the route, or -ENODATA. */
-static int xattr_value(struct wsfs_req *req, const char *name,
-		       char value[WS_HASH_HEXSIZE + 1])
-{
-	const char *at = req->route.name, *path = req->route.path;
-	struct wsfs_staged *node;
-	struct wsfs_change change;
-	ws_module_info info;
-	int error;
-
-	if (req->route.view == WSFS_V_HASH) {
-		if (strcmp(name, XATTR_HASH))
-			return -ENODATA;
-		strcpy(value, at);
-		return 0;
-	}
-	if ((req->route.view != WSFS_V_BRANCH &&
-	     req->route.view != WSFS_V_COMMIT) || !*path)
-		return -ENODATA;
-	if (req->route.view == WSFS_V_BRANCH &&
-	    (node = wsfs_staged_find(&req->fs->stage, at, path))) {
-		wsfs_staged_put(&req->fs->stage, node);
-		return -ENODATA; /* not committed (yet) */
-	}
-	if ((error = ws_module_stat(&info, req->store, at, path)) < 0)
-		return error == WS_ENOTFOUND ? -ENODATA : wsfs_errno(error);
-	if (!strcmp(name, XATTR_HASH)) {
-		strcpy(value, info.hash);
-		return 0;
-	}
-	if (strcmp(name, XATTR_COMMIT))
-		return -ENODATA;
-	if ((error = last_change(req, path, info.hash, &change)) < 0)
-		return wsfs_errno(error);
-	strcpy(value, change.commit);
-	return 0;
-}
-
-static int give(char *buf, size_t size, const char *data, size_t len)
-{
-	if (size == 0)
-		return (int)len;
-	if (size < len)
-		return -ERANGE;
-	memcpy(buf, data, len);
-	return (int)len;
-}
-
-int wsfs_getxattr(const char *path, const char *name, char *value,
-		  size_t size)
-{
-	char v[WS_HASH_HEXSIZE + 1];
-	struct wsfs_req req;
-	int error;
-
-	if (!path)
-		return -ENOENT;
-	if ((error = wsfs_req_begin(&req, path)) < 0)
-		return error;
-	error = xattr_value(&req, name, v);
-	wsfs_req_end(&req);
-	return error < 0 ? error : give(value, size, v, strlen(v));
-}
-
-int wsfs_listxattr(const char *path, char *list, size_t size)
-{
-	static const char both[] = XATTR_HASH "\0" XATTR_COMMIT;
-	char v[WS_HASH_HEXSIZE + 1];
-	struct wsfs_req req;
-	size_t len = 0;
-	int error;
-
-	if (!path)
-		return -ENOENT;
-	if ((error = wsfs_req_begin(&req, path)) < 0)
-		return error;
-	if (xattr_value(&req, XATTR_HASH, v) == 0)
-		len = req.route.view == WSFS_V_HASH ? sizeof(XATTR_HASH)
-						    : sizeof(both);
-	wsfs_req_end(&req);
-	return give(list, size, both, len);
-}
-
-int wsfs_setxattr(const char *path, const char *name, const char *value,
-		  size_t size, int flags)
-{
-	(void)path, (void)name, (void)value, (void)size, (void)flags;
-	return -ENOTSUP; /* ours are derived from the store */
-}
-
-int wsfs_removexattr(const char *path, const char *name)
-{
-	(void)path, (void)name;
-	return -ENOTSUP;
 }

@@ -1,7 +1,8 @@
 /*
  * ops.h - the FUSE operations, grouped by file:
- *   attr.c  getattr, readlink, access, statfs, chmod, chown, utimens,
- *           extended attributes
+ *   attr.c  getattr, readlink, access, statfs
+ *   setattr.c  chmod, chown, utimens
+ *   xattr.c getxattr, listxattr, setxattr, removexattr
  *   dir.c   readdir, mkdir, rmdir (directories and branches)
  *   file.c  open, create, read, write, truncate, flush, release, fsync
  *   name.c  unlink, rename
@@ -57,6 +58,14 @@ static inline struct wsfs_handle *wsfs_handle_of(struct fuse_file_info *fi)
 {
 	return fi ? (struct wsfs_handle *)(uintptr_t)fi->fh : NULL;
 }
+
+/* Stands for the hash in the cache keys of directories (modes, times). */
+#define WSFS_DIR_KEY "/"
+
+/* The commit that last changed `path` of the route's branch or commit
+ * while it held `hash`, from the cache or ws_audit. 0 or a WS_E* code. */
+int wsfs_last_change(struct wsfs_req *req, const char *path,
+		     const char *hash, struct wsfs_change *out);
 
 /* Fills `st` for what the route names. 0 or -errno. */
 int wsfs_stat(struct wsfs_req *req, struct stat *st);
