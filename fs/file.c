@@ -31,66 +31,6 @@ int wsfs_commit_node(struct wsfs *fs, ws_store *store,
 	return 0;
 }
 
-static struct wsfs_handle *handle_new(struct fuse_file_info *fi,
-				      enum wsfs_handle_kind kind)
-{
-	struct wsfs_handle *h = calloc(1, sizeof(*h));
-	struct wsfs *fs = wsfs_get();
-
-	if (h) {
-		h->kind = kind;
-		h->fd = -1;
-		fi->fh = (uintptr_t)h;
-		pthread_mutex_lock(&fs->handles_lock);
-		h->next = fs->handles;
-		if (h->next)
-			h->next->prev = h;
-		fs->handles = h;
-		pthread_mutex_unlock(&fs->handles_lock);
-	}
-	return h;
-}
-
-/* Closes what the handle holds. Returns 1 when its staged file vanished
- * with it (the kernel's view of that name must be refreshed): then
- * *branch and *name say which (caller frees). */
-static int handle_free(struct wsfs *fs, struct wsfs_handle *h, char **branch,
-		       char **name)
-{
-	int vanished = 0;
-
-	pthread_mutex_lock(&fs->handles_lock);
-	if (h->prev)
-		h->prev->next = h->next;
-	else
-		fs->handles = h->next;
-	if (h->next)
-		h->next->prev = h->prev;
-	pthread_mutex_unlock(&fs->handles_lock);
-	if (h->fd >= 0)
-		close(h->fd);
-	if (h->node) {
-		*branch = strdup(h->node->branch);
-		*name = wsfs_staged_path(&fs->stage, h->node);
-		vanished = wsfs_staged_put(&fs->stage, h->node);
-	}
-	free(h->text);
-	free(h);
-	return vanished;
-}
-
-void wsfs_handles_free(struct wsfs *fs)
-{
-	char *branch = NULL, *name = NULL;
-
-	while (fs->handles) {
-		handle_free(fs, fs->handles, &branch, &name);
-		free(branch);
-		free(name);
-		branch = name = NULL;
-	}
-}
-
 static int is_write(int flags)
 {
 	return (flags & O_ACCMODE) != O_RDONLY;
@@ -100,7 +40,7 @@ static int is_write(int flags)
 static int open_staged(struct wsfs_req *req, struct fuse_file_info *fi,
 		       struct wsfs_staged *node)
 {
-	struct wsfs_handle *h = handle_new(fi, WSFS_H_STAGED);
+	struct wsfs_handle *h = wsfs_handle_new(fi, WSFS_H_STAGED);
 
 	if (!h) {
 		wsfs_staged_put(&req->fs->stage, node);
@@ -168,7 +108,7 @@ static int open_branch(struct wsfs_req *req, struct fuse_file_info *fi)
 				       wsfs_branch_dir(req, b, path) == 0
 			       ? -EISDIR
 			       : wsfs_errno(error);
-	if (!(h = handle_new(fi, WSFS_H_RAW))) {
+	if (!(h = wsfs_handle_new(fi, WSFS_H_RAW))) {
 		close(fd);
 		return -ENOMEM;
 	}
@@ -199,7 +139,7 @@ static int open_fixed(struct wsfs_req *req, struct fuse_file_info *fi)
 	}
 	if (error < 0)
 		return wsfs_errno(error);
-	if (!(h = handle_new(fi, WSFS_H_RAW))) {
+	if (!(h = wsfs_handle_new(fi, WSFS_H_RAW))) {
 		close(fd);
 		return -ENOMEM;
 	}
@@ -217,7 +157,7 @@ static int open_text(struct wsfs_req *req, struct fuse_file_info *fi)
 		return -EROFS;
 	if (!(text = wsfs_errlog_last(&req->fs->errlog)))
 		return -ENOMEM;
-	if (!(h = handle_new(fi, WSFS_H_TEXT))) {
+	if (!(h = wsfs_handle_new(fi, WSFS_H_TEXT))) {
 		free(text);
 		return -ENOMEM;
 	}
@@ -466,7 +406,7 @@ int wsfs_release(const char *path, struct fuse_file_info *fi)
 	(void)path;
 	/* a file that vanishes here (never committed, or committed and now
 	 * served from the store) must be looked at again */
-	if (handle_free(fs, h, &branch, &name) && branch && name)
+	if (wsfs_handle_free(fs, h, &branch, &name) && branch && name)
 		wsfs_invalidate(fs, branch, name);
 	free(branch);
 	free(name);

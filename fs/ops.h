@@ -5,6 +5,7 @@
  *   xattr.c getxattr, listxattr, setxattr, removexattr
  *   dir.c   readdir, mkdir, rmdir (directories and branches)
  *   file.c  open, create, read, write, truncate, flush, release, fsync
+ *   handle.c  the handles of open files
  *   name.c  unlink, rename
  * and what they share: one request's store handle and route, file handles,
  * committing staged bytes.
@@ -51,6 +52,14 @@ struct wsfs_handle {
 	struct wsfs_handle *prev, *next; /* in wsfs.handles */
 };
 
+/* A new handle of that kind, stored in fi->fh, or NULL. */
+struct wsfs_handle *wsfs_handle_new(struct fuse_file_info *fi,
+				    enum wsfs_handle_kind kind);
+/* Closes what the handle holds. Returns 1 when its staged file vanished
+ * with it (the kernel's view of that name must be refreshed): then
+ * *branch and *name say which (caller frees). */
+int wsfs_handle_free(struct wsfs *fs, struct wsfs_handle *h, char **branch,
+		     char **name);
 /* Frees the handles still open when the mount ends. */
 void wsfs_handles_free(struct wsfs *fs);
 
