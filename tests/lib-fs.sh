@@ -40,6 +40,14 @@ fs_mount() {
 	wasmstore-fs -f "$@" "$MNT" 2>>"$FS_LOG" &
 	FS_PID=$!
 	test_when_finished "fs_end $FS_PID"
+	# If this shell dies before test_done (killed, timed out, an unset
+	# variable under set -u), the mount must not outlive it.
+	{
+		while kill -0 $$ && kill -0 $FS_PID; do sleep 1; done
+		fusermount3 -u "$MNT" || fusermount3 -uz "$MNT"
+		sleep 1
+		kill -KILL $FS_PID
+	} >/dev/null 2>&1 </dev/null &
 	for i in $(seq 1 200); do
 		fs_is_mounted && return 0
 		if ! kill -0 $FS_PID 2>/dev/null; then
