@@ -186,7 +186,9 @@ int ws_module_remove(ws_store *store, const char *branch,
 int ws_module_set(ws_store *store, const char *branch, const char *hash,
 		  const char *path);
 
-/* Moves `from` to `to` on one branch in a single commit. */
+/* Moves `from` (a module or a whole directory) to `to` on one branch in a
+ * single commit. A module replaces a module at `to`; WS_EEXISTS if a
+ * directory is involved and `to` exists. */
 int ws_module_rename(ws_store *store, const char *branch, const char *from,
 		     const char *to);
 

@@ -177,29 +177,39 @@ typedef struct {
 static int edit_rename(ws_store *store, ws_edit *edit, void *payload)
 {
 	rename_ctx *ctx = payload;
-	git_tree_entry *entry = NULL;
+	git_tree_entry *entry = NULL, *existing = NULL;
 	git_tree_update updates[2] = { { 0 } };
 	int error = 0;
 
 	if (!edit->tree ||
-	    git_tree_entry_bypath(&entry, edit->tree, ctx->from) < 0 ||
-	    git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
+	    git_tree_entry_bypath(&entry, edit->tree, ctx->from) < 0) {
 		error = ws_error_set(WS_ENOTFOUND, "module '%s' not found",
 				     ctx->from);
 		goto done;
+	}
+	if (git_tree_entry_bypath(&existing, edit->tree, ctx->to) == 0) {
+		/* replacing a module is fine (rename(2) does it); a directory
+		 * would lose what it holds */
+		if (git_tree_entry_type(existing) == GIT_OBJECT_TREE ||
+		    git_tree_entry_type(entry) == GIT_OBJECT_TREE) {
+			error = ws_error_set(WS_EEXISTS, "'%s' already exists",
+					     ctx->to);
+			goto done;
+		}
 	}
 	updates[0].action = GIT_TREE_UPDATE_REMOVE;
 	updates[0].path = ctx->from;
 	updates[1].action = GIT_TREE_UPDATE_UPSERT;
 	updates[1].path = ctx->to;
-	updates[1].filemode = GIT_FILEMODE_BLOB;
+	/* a directory moves whole: one commit for everything below it */
+	updates[1].filemode = git_tree_entry_filemode(entry);
 	git_oid_cpy(&updates[1].id, git_tree_entry_id(entry));
 	if (git_tree_create_updated(&edit->new_tree, store->repo, edit->tree, 2,
 				    updates) < 0)
 		error = ws_error__git(WS_ERROR, "writing tree");
 done:
+	git_tree_entry_free(existing);
 	git_tree_entry_free(entry);
-	(void)store;
 	return error;
 }
 

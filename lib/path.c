@@ -112,6 +112,7 @@ int ws_branch_name_check(const char *name)
 	char ref[1100], q[512];
 	int valid = 0;
 
+	ws__init();
 	if (!name || !*name || strlen(name) > 1000 || name[0] == '-' ||
 	    strcmp(name, "HEAD") == 0)
 		goto bad;

@@ -139,6 +139,11 @@ static int use_fast_odb(git_repository *repo, const char *root)
 	return error;
 }
 
+void ws__init(void)
+{
+	pthread_once(&init_once, init_libgit2);
+}
+
 int ws_store_open(ws_store **out, const char *root)
 {
 	ws_store *store = NULL;
@@ -146,7 +151,7 @@ int ws_store_open(ws_store **out, const char *root)
 	int error;
 
 	*out = NULL;
-	pthread_once(&init_once, init_libgit2);
+	ws__init();
 	if (!root || !*root)
 		return ws_error_set(WS_EINPUT, "no store root given");
 	if ((error = mkdir_p(root)) < 0)

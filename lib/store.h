@@ -24,6 +24,9 @@ struct ws_store {
 	size_t member_count;
 };
 
+/* Initializes libgit2 once per process (any entry point may come first). */
+void ws__init(void);
+
 /* Forgets this thread's last error message. */
 void ws_error__clear(void);
 

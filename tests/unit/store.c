@@ -176,3 +176,32 @@ TEST(test_store__branches)
 	ASSERT_CODE(WS_ENOTFOUND, ws_branch_delete(store, "main"));
 	ws_store_free(store);
 }
+
+TEST(test_store__rename_moves_a_directory_whole)
+{
+	ws_store *store = open_store();
+	unsigned char m[16];
+	char h[65];
+	int n = 0;
+
+	ASSERT(store);
+	ASSERT_OK(ws_module_add_buffer(h, store, NULL, "d/a.wasm", m, module_with(m, 1)));
+	ASSERT_OK(ws_module_add_buffer(h, store, NULL, "d/e/b.wasm", m, module_with(m, 2)));
+	ASSERT_OK(ws_module_add_buffer(h, store, NULL, "x.wasm", m, module_with(m, 3)));
+	ASSERT_OK(ws_module_rename(store, NULL, "d", "f/g"));
+	ASSERT(ws_module_contains(store, NULL, "f/g/a.wasm") == 1);
+	ASSERT(ws_module_contains(store, NULL, "f/g/e/b.wasm") == 1);
+	ASSERT(ws_module_contains(store, NULL, "d/a.wasm") == 0);
+	ASSERT_OK(ws_module_list(store, NULL, NULL, count_cb, &n));
+	ASSERT(n == 3);
+	ASSERT_CODE(WS_EEXISTS, ws_module_rename(store, NULL, "x.wasm", "f"));
+	/* a module may replace a module, as rename(2) does */
+	ASSERT_OK(ws_module_rename(store, NULL, "x.wasm", "f/g/a.wasm"));
+	ws_store_free(store);
+}
+
+TEST(test_store__branch_name_check_needs_no_open_store)
+{
+	ASSERT_OK(ws_branch_name_check("feature/x"));
+	ASSERT_CODE(WS_EINPUT, ws_branch_name_check("a..b"));
+}
