@@ -263,3 +263,16 @@ TEST(test_history__versions_follow_the_branch_asked_for)
 	ASSERT_STR(m[1], v.hash[1]);
 	ws_store_free(s);
 }
+
+TEST(test_history__snapshot_error_names_the_branch)
+{
+	ws_store *s = NULL;
+	char head[WS_COMMIT_HEXSIZE + 1];
+
+	ASSERT_OK(fixture_open(&s, "store"));
+	ASSERT_CODE(WS_ENOTFOUND, ws_snapshot(head, s, NULL));
+	ASSERT_STR("branch 'main' has no commits", ws_error_last());
+	ASSERT_CODE(WS_ENOTFOUND, ws_snapshot(head, s, "dev"));
+	ASSERT_STR("branch 'dev' has no commits", ws_error_last());
+	ws_store_free(s);
+}
