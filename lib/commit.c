@@ -115,6 +115,10 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 		memset(out_commit, 0, sizeof(*out_commit));
 	if ((error = ws_store__refname(&refname, store, branch)) < 0)
 		return error;
+	if ((error = ws_store__lock(store, 0)) < 0) {
+		free(refname);
+		return error;
+	}
 	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 
 	for (int attempt = 0;; attempt++) {
@@ -174,6 +178,7 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 		git_commit_free(edit.head);
 		break;
 	}
+	ws_store__unlock(store);
 	free(refname);
 	return error;
 }

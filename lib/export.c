@@ -11,29 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int make_dirs(const char *path)
-{
-	char buf[8400];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(buf))
-		return ws_error_set(WS_EINPUT, "path too long: '%s'", path);
-	memcpy(buf, path, n + 1);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return ws_error_set(WS_ERROR, "cannot create '%s': %s",
-					    buf, strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return ws_error_set(WS_ERROR, "cannot create '%s': %s", buf,
-				    strerror(errno));
-	return 0;
-}
-
 static int copy_fd(int to, int from, uint64_t size, const char *dest)
 {
 	char buf[65536];
@@ -95,7 +72,7 @@ static int export_one(const char *root, const git_tree_entry *entry,
 	sprintf(path, "%s/%s%s", ctx->dir, root, git_tree_entry_name(entry));
 	if (*root) {
 		*strrchr(path, '/') = '\0';
-		error = make_dirs(path);
+		error = ws__mkdir_p(path);
 		path[strlen(path)] = '/';
 		if (error < 0)
 			goto done;
@@ -133,7 +110,7 @@ int ws_export(ws_store *store, const char *branch, const char *dir)
 
 	if (!dir || !*dir)
 		return ws_error_set(WS_EINPUT, "no export directory given");
-	if ((error = make_dirs(dir)) < 0 ||
+	if ((error = ws__mkdir_p(dir)) < 0 ||
 	    (error = ws_store__head(&head, store, branch)) < 0 || !head)
 		return error;
 	if (git_commit_tree(&tree, head) < 0) {

@@ -553,38 +553,13 @@ done:
 
 /*
  * This handle caches parsed commits and keeps the old packs mapped (libgit2
- * never drops a pack it has loaded), so it would still find deleted objects.
- * Give it a fresh object database, built as ws_store_open builds it (keep
- * in step with use_fast_odb in store.c: packs, then loose objects written
- * with zlib level 1), and an empty object cache.
+ * never drops a pack it has loaded), so it would still find deleted objects:
+ * give it an empty object cache and a fresh object database.
  */
 static int forget_deleted(ws_store *store)
 {
-	git_odb *odb = NULL;
-	git_odb_backend *loose = NULL, *packs = NULL;
-	char objects[4200];
-	int error = 0;
-
-	snprintf(objects, sizeof(objects), "%s/objects", store->root);
-	if (git_odb_new(&odb) < 0 ||
-	    git_odb_backend_pack(&packs, objects) < 0 ||
-	    git_odb_add_backend(odb, packs, 1) < 0 ||
-	    (packs = NULL,
-	     git_odb_backend_loose(&loose, objects, 1, 0, 0, 0) < 0) ||
-	    git_odb_add_backend(odb, loose, 2) < 0) {
-		error = ws_error__git(WS_ERROR, "gc: reopening objects");
-	} else {
-		loose = NULL;
-		git_repository__cleanup(store->repo);
-		if (git_repository_set_odb(store->repo, odb) < 0)
-			error = ws_error__git(WS_ERROR, "gc: reopening objects");
-	}
-	if (packs)
-		packs->free(packs);
-	if (loose)
-		loose->free(loose);
-	git_odb_free(odb);
-	return error;
+	git_repository__cleanup(store->repo);
+	return ws_store__open_odb(store);
 }
 
 #define NOTHING_TO_SQUASH 1
@@ -605,7 +580,7 @@ int ws_gc(size_t *deleted, ws_store *store, const char *branch)
 	gc_ctx gc = { 0 };
 	oidlist garbage = { 0 };
 	old_packs packs = { 0 };
-	int error;
+	int error, locked = 0;
 
 	*deleted = 0;
 	gc.store = store;
@@ -614,6 +589,10 @@ int ws_gc(size_t *deleted, ws_store *store, const char *branch)
 	error = ws_store__commit(store, branch, "gc", edit_squash, NULL, NULL);
 	if (error < 0)
 		goto done;
+	/* writers hold this shared from their first object to their ref */
+	if ((error = ws_store__lock(store, 1)) < 0)
+		goto done;
+	locked = 1;
 	if ((error = mark_refs(&gc)) < 0 ||
 	    (error = find_loose_garbage(&garbage, &gc)) < 0 ||
 	    (error = find_old_packs(&packs, &gc)) < 0)
@@ -626,6 +605,8 @@ int ws_gc(size_t *deleted, ws_store *store, const char *branch)
 		goto done;
 	error = forget_deleted(store);
 done:
+	if (locked)
+		ws_store__unlock(store);
 	*deleted = gc.gone.count;
 	free_packs(&packs);
 	free(garbage.ids);

@@ -129,12 +129,17 @@ done:
 
 typedef struct {
 	const char *path;
+	const char *hash;
 	git_oid blob;
 } set_ctx;
 
 static int edit_set(ws_store *store, ws_edit *edit, void *payload)
 {
 	set_ctx *ctx = payload;
+
+	/* checked under the writers' lock, so gc cannot delete it after */
+	if (!ws_store__object_exists(store, &ctx->blob))
+		return ws_error_set(WS_ENOTFOUND, "unknown hash '%s'", ctx->hash);
 
 	return ws_store__tree_set(&edit->new_tree, store, edit->tree, ctx->path,
 				  &ctx->blob);
@@ -163,6 +168,7 @@ int ws_module_set(ws_store *store, const char *branch, const char *hash,
 	}
 	sprintf(message, "set %s to %s", norm, lower);
 	ctx.path = norm;
+	ctx.hash = lower;
 	error = ws_store__commit(store, branch, message, edit_set, &ctx, NULL);
 done:
 	free(message);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -52,7 +53,7 @@ char *ws_store_default_root(void)
 	return out;
 }
 
-static int mkdir_p(const char *path)
+int ws__mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
 	size_t n = strlen(path);
@@ -115,8 +116,10 @@ static int open_repository(git_repository **out, const char *root)
  * loose objects) but with fast zlib compression: wasm barely compresses,
  * and level 6 costs several times level 1 on every write.
  */
-static int use_fast_odb(git_repository *repo, const char *root)
+int ws_store__open_odb(ws_store *store)
 {
+	git_repository *repo = store->repo;
+	const char *root = store->root;
 	git_odb *odb = NULL;
 	git_odb_backend *loose = NULL, *packs = NULL;
 	char objects[PATH_MAX + 16];
@@ -154,7 +157,7 @@ int ws_store_open(ws_store **out, const char *root)
 	ws__init();
 	if (!root || !*root)
 		return ws_error_set(WS_EINPUT, "no store root given");
-	if ((error = mkdir_p(root)) < 0)
+	if ((error = ws__mkdir_p(root)) < 0)
 		return error;
 	if (!realpath(root, abs))
 		return ws_error_set(WS_ERROR, "cannot resolve '%s': %s", root,
@@ -166,18 +169,19 @@ int ws_store_open(ws_store **out, const char *root)
 		goto done;
 	}
 	store->max_module_size = WS_DEFAULT_MAX_MODULE_SIZE;
+	store->gc_lock_fd = -1;
 	if ((error = open_repository(&store->repo, abs)) < 0 ||
-	    (error = use_fast_odb(store->repo, abs)) < 0)
+	    (error = ws_store__open_odb(store)) < 0)
 		goto done;
 	if (!(path = malloc(strlen(abs) + 64))) {
 		error = ws_error_set(WS_ERROR, "out of memory");
 		goto done;
 	}
 	sprintf(path, "%s/wasmstore/raw", abs);
-	if ((error = mkdir_p(path)) < 0)
+	if ((error = ws__mkdir_p(path)) < 0)
 		goto done;
 	sprintf(path, "%s/wasmstore/tmp", abs);
-	if ((error = mkdir_p(path)) < 0)
+	if ((error = ws__mkdir_p(path)) < 0)
 		goto done;
 	sprintf(path, "%s/wasmstore/index", abs);
 	if ((error = ws_hashindex_open(&store->index, path)) < 0)
@@ -195,6 +199,8 @@ void ws_store_free(ws_store *store)
 	if (!store)
 		return;
 	ws_hashindex_free(store->index);
+	if (store->gc_lock_fd >= 0)
+		close(store->gc_lock_fd);
 	git_repository_free(store->repo);
 	free(store->member_blobs);
 	free(store->root);
@@ -377,4 +383,30 @@ int ws_store__object_exists(ws_store *store, const git_oid *id)
 	found = git_odb_exists(odb, id);
 	git_odb_free(odb);
 	return found;
+}
+
+int ws_store__lock(ws_store *store, int exclusive)
+{
+	if (store->gc_lock_depth++ > 0)
+		return 0;
+	if (store->gc_lock_fd < 0) {
+		char path[PATH_MAX + 32];
+		snprintf(path, sizeof(path), "%s/wasmstore/gc.lock", store->root);
+		store->gc_lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	}
+	while (store->gc_lock_fd < 0 ||
+	       flock(store->gc_lock_fd, exclusive ? LOCK_EX : LOCK_SH) < 0) {
+		if (store->gc_lock_fd >= 0 && errno == EINTR)
+			continue;
+		store->gc_lock_depth--;
+		return ws_error_set(WS_ERROR, "locking store: %s",
+				    strerror(errno));
+	}
+	return 0;
+}
+
+void ws_store__unlock(ws_store *store)
+{
+	if (--store->gc_lock_depth == 0)
+		flock(store->gc_lock_fd, LOCK_UN);
 }

@@ -22,6 +22,8 @@ struct ws_store {
 	git_oid member_tree;
 	git_oid *member_blobs;
 	size_t member_count;
+	int gc_lock_fd;    /* <root>/wasmstore/gc.lock, opened on first use */
+	int gc_lock_depth; /* nested holds by this handle */
 };
 
 /* Initializes libgit2 once per process (any entry point may come first). */
@@ -92,6 +94,23 @@ int ws_store__index_tree(ws_store *store, git_tree *tree);
 
 /* 1 if the object database holds `id`. */
 int ws_store__object_exists(ws_store *store, const git_oid *id);
+
+/* Replaces the repository's object database with packs + loose objects
+ * written with fast zlib compression (also after gc deleted packs). */
+int ws_store__open_odb(ws_store *store);
+
+/* mkdir -p. */
+int ws__mkdir_p(const char *path);
+
+/*
+ * Writers and gc exclude each other through a lock file: a writer holds it
+ * shared from writing its first object until its ref is published, gc holds
+ * it exclusive while it marks and deletes, so gc never deletes an object a
+ * commit is about to reference. Holds nest per handle (the outermost mode
+ * wins). 0 or WS_ERROR.
+ */
+int ws_store__lock(ws_store *store, int exclusive);
+void ws_store__unlock(ws_store *store);
 
 /* Writes durably: makes everything written to the object store so far
  * reach the disk (one syncfs rather than one fsync per object). */

@@ -152,7 +152,7 @@ int ws_upload_commit(char out_hash[WS_HASH_HEXSIZE + 1], ws_upload *up,
 	const void *data;
 	git_oid blob;
 	set_path sp;
-	int error;
+	int error, locked = 0;
 
 	if (up->failed)
 		return up->failed;
@@ -176,8 +176,13 @@ int ws_upload_commit(char out_hash[WS_HASH_HEXSIZE + 1], ws_upload *up,
 		}
 	}
 	data = up->fd >= 0 ? map : up->mem;
-	if ((error = ws__validate(data, up->size)) < 0 ||
-	    (error = store_blob(&blob, up->store, data, up->size, sha)) < 0)
+	if ((error = ws__validate(data, up->size)) < 0)
+		goto done;
+	/* from the blob to the ref: gc must not take the blob meanwhile */
+	if ((error = ws_store__lock(up->store, 0)) < 0)
+		goto done;
+	locked = 1;
+	if ((error = store_blob(&blob, up->store, data, up->size, sha)) < 0)
 		goto done;
 	/* a large module's staging file becomes its raw copy for free; small
 	 * ones get theirs when first served */
@@ -198,6 +203,8 @@ int ws_upload_commit(char out_hash[WS_HASH_HEXSIZE + 1], ws_upload *up,
 	if (!error)
 		memcpy(out_hash, hex, sizeof(hex));
 done:
+	if (locked)
+		ws_store__unlock(up->store);
 	if (map != MAP_FAILED)
 		munmap(map, up->size);
 	free(message);

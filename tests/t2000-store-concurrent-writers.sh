@@ -68,4 +68,25 @@ test_expect_success 'writers plus a process branching and merging meanwhile' '
 	git --git-dir="$WASMSTORE_ROOT" fsck --no-progress
 '
 
+test_expect_success 'writers while gc runs again and again: nothing lost, fsck clean' '
+	for i in $(seq 1 40); do make_module $((20000 + i)) g$i.wasm || return 1; done
+	gcloop() {
+		for k in $(seq 1 8); do wasmstore gc >/dev/null || return 1; done
+	}
+	adder() {
+		for i in $(seq $1 2 40); do
+			wasmstore add g$i.wasm "gc/m$i.wasm" >/dev/null || return 1
+		done
+	}
+	adder 1 & p1=$! ; adder 2 & p2=$! ; gcloop & p3=$! ;
+	wait $p1 && wait $p2 && wait $p3 &&
+	wasmstore list >list3.out &&
+	test $(grep -c "/gc/m" list3.out) = 40 &&
+	for i in 1 17 40; do
+		wasmstore find gc/m$i.wasm >found || return 1
+		cmp found g$i.wasm || return 1
+	done &&
+	git --git-dir="$WASMSTORE_ROOT" fsck --no-progress --no-dangling
+'
+
 test_done
