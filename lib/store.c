@@ -88,27 +88,30 @@ static int create_repository(git_repository **out, const char *root)
 	return 0;
 }
 
+/* Opens the repository at root, creating it when the directory is empty.
+ * The check and the creation happen under a lock on the directory, so two
+ * processes using a new root at once (the daemon and the mount started
+ * together) cannot see each other's half-made repository. */
 static int open_repository(git_repository **out, const char *root)
 {
-	struct stat st;
-	int empty = 1;
+	DIR *d = opendir(root);
+	struct dirent *de;
+	int empty = 1, error = 0;
 
-	if (stat(root, &st) == 0) {
-		DIR *d = opendir(root);
-		struct dirent *de;
-		if (!d)
-			return ws_error_set(WS_ERROR, "cannot open store '%s': %s",
-					    root, strerror(errno));
-		while ((de = readdir(d)))
-			if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-				empty = 0;
-		closedir(d);
-	}
+	if (!d)
+		return ws_error_set(WS_ERROR, "cannot open store '%s': %s",
+				    root, strerror(errno));
+	while (flock(dirfd(d), LOCK_EX) < 0 && errno == EINTR)
+		;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
 	if (empty)
-		return create_repository(out, root);
-	if (git_repository_open_bare(out, root) < 0)
-		return ws_error__git(WS_ERROR, "opening store");
-	return 0;
+		error = create_repository(out, root);
+	else if (git_repository_open_bare(out, root) < 0)
+		error = ws_error__git(WS_ERROR, "opening store");
+	closedir(d); /* releases the lock */
+	return error;
 }
 
 /*

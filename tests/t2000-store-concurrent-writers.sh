@@ -89,4 +89,20 @@ test_expect_success 'writers while gc runs again and again: nothing lost, fsck c
 	git --git-dir="$WASMSTORE_ROOT" fsck --no-progress --no-dangling
 '
 
+test_expect_success 'processes opening a new root at once all succeed' '
+	make_module 31337 first.wasm &&
+	for i in $(seq 1 10); do
+		for k in 1 2 3 4; do
+			wasmstore --root "new$i" add first.wasm "p$k.wasm" >out.$i.$k 2>err.$i.$k &
+			eval "pid$k=\$!"
+		done
+		wait $pid1 && wait $pid2 && wait $pid3 && wait $pid4 || return 1
+		for k in 1 2 3 4; do
+			test ! -s err.$i.$k || return 1
+		done
+		wasmstore --root "new$i" list >list.$i &&
+		test $(wc -l <list.$i) = 4 || return 1
+	done
+'
+
 test_done
