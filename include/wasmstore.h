@@ -225,6 +225,34 @@ int ws_log(ws_store *store, const char *branch, ws_commit_cb cb,
 int ws_audit(ws_store *store, const char *branch, const char *path,
 	     ws_commit_cb cb, void *payload);
 
+/* One child of a directory and the commit that last changed it. */
+typedef struct {
+	const char *name;   /* the child's name (one segment) */
+	int is_dir;         /* 1 for a subdirectory */
+	const char *hash;   /* module hash; NULL for a subdirectory */
+	const char *commit; /* the commit that last changed it (40 hex) */
+	int64_t date;       /* that commit's time, unix seconds */
+} ws_lastchange;
+
+typedef int (*ws_lastchange_cb)(const ws_lastchange *change, void *payload);
+
+/*
+ * The last change of every immediate child (module or subdirectory) of
+ * directory `dir` ("" or NULL: the top), in one walk of the first-parent
+ * history, newest first, that stops once every child is accounted for: `cb`
+ * gets each child once, in the order of those commits (newest first). A
+ * change brought in by a merge is the merge commit's; a subdirectory
+ * changes with anything below it.
+ * `since` (NULL: none) is a commit whose answers the caller already has:
+ * the walk stops there, and children unchanged since it are not reported
+ * (if it is not on the first-parent history, every child is reported).
+ * WS_ENOTFOUND when `dir` is not a directory (an unborn branch has only an
+ * empty top), WS_EINPUT for a malformed `since` or path. A non-zero cb
+ * return stops the walk and is returned.
+ */
+int ws_last_changes(ws_store *store, const char *branch, const char *dir,
+		    const char *since, ws_lastchange_cb cb, void *payload);
+
 /* Every distinct module hash `path` has held, oldest first, each with the
  * commit that introduced it. */
 typedef int (*ws_version_cb)(size_t index, const char *hash,
