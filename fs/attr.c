@@ -29,47 +29,6 @@ static mode_t writable(struct wsfs *fs, mode_t mode)
 	return fs->opt.readonly ? mode & ~(mode_t)0222 : mode;
 }
 
-static int first_commit(const ws_commit_info *info, void *payload)
-{
-	struct wsfs_change *change = payload;
-
-	memcpy(change->commit, info->hash, sizeof(change->commit));
-	change->date = info->date;
-	return 1; /* newest first: the first one is all we want */
-}
-
-/*
- * The commit that last changed `path` of the route's branch or commit
- * while it held `hash`. A branch is read at its head commit, so that the
- * module and its history come from the same state.
- */
-int wsfs_last_change(struct wsfs_req *req, const char *path,
-		     const char *hash, struct wsfs_change *out)
-{
-	const char *at = req->route.name;
-	char head[WS_COMMIT_HEXSIZE + 1];
-	ws_module_info info;
-	int error;
-
-	if (wsfs_cache_change_get(&req->fs->cache, at, path, hash, out))
-		return 0;
-	strcpy(info.hash, hash);
-	if (req->route.view == WSFS_V_BRANCH) {
-		if ((error = ws_snapshot(head, req->store, at)) < 0 ||
-		    (error = ws_module_stat(&info, req->store, head, path)) < 0)
-			return error;
-		at = head;
-	}
-	error = ws_audit(req->store, at, path, first_commit, out);
-	if (error < 0)
-		return error;
-	if (error == 0)
-		return ws_error_set(WS_ENOTFOUND, "no history for '%s'", path);
-	wsfs_cache_change_put(&req->fs->cache, req->route.name, path,
-			      info.hash, out);
-	return strcmp(info.hash, hash) ? WS_ENOTFOUND : 0;
-}
-
 static int stop_at_first(const char *name, int is_dir, const char *hash,
 			 void *payload)
 {
@@ -86,12 +45,18 @@ int wsfs_branch_dir(struct wsfs_req *req, const char *branch,
 		    const char *path)
 {
 	struct wsfs *fs = req->fs;
+	struct wsfs_entry e;
 
 	if (!*path || wsfs_memdir_contains(&fs->memdir, branch, path) ||
 	    wsfs_staged_has_below(&fs->stage, branch, path))
 		return 0;
+	if (strcmp(branch, req->route.name) || req->route.view != WSFS_V_BRANCH)
+		return wsfs_store_dir(req->store, branch, path) >= 0 ? 0
+								    : -ENOENT;
 	/* git keeps no empty directories: any child means it exists */
-	return wsfs_store_dir(req->store, branch, path) >= 0 ? 0 : -ENOENT;
+	return wsfs_lookup(req, path, &e) == 0 && e.kind == WSFS_K_DIR
+		       ? 0
+		       : -ENOENT;
 }
 
 int wsfs_stat_staged(struct wsfs *fs, struct wsfs_staged *node,
@@ -106,52 +71,62 @@ int wsfs_stat_staged(struct wsfs *fs, struct wsfs_staged *node,
 	return 0;
 }
 
+/* When what `path` names in the store last changed: the date of that
+ * commit (the mount's start if that cannot be known). */
+static struct timespec store_time(struct wsfs_req *req, const char *path)
+{
+	struct wsfs_change change;
+
+	if (wsfs_last_change(req, path, &change) == 0)
+		return (struct timespec){ .tv_sec = (time_t)change.date };
+	return req->fs->start;
+}
+
 /* A module of a branch (writable) or commit (read-only). */
-static int stat_module(struct wsfs_req *req, struct stat *st, int ro)
+static void stat_module(struct wsfs_req *req, const struct wsfs_entry *e,
+			struct stat *st, int ro)
 {
 	const char *at = req->route.name, *path = req->route.path;
 	struct wsfs *fs = req->fs;
-	struct wsfs_change change;
 	struct wsfs_attr attr;
-	struct timespec when = fs->start;
-	ws_module_info info;
+	struct timespec when;
 	mode_t mode = ro ? 0444 : writable(fs, 0644);
-	int error;
 
-	if ((error = ws_module_stat(&info, req->store, at, path)) < 0)
-		return error;
-	wsfs_cache_attr_get(&fs->cache, at, path, info.hash, &attr);
-	if (attr.has_mtime)
-		when = attr.mtime;
-	else if (wsfs_last_change(req, path, info.hash, &change) == 0)
-		when = (struct timespec){ .tv_sec = (time_t)change.date };
+	wsfs_cache_attr_get(&fs->cache, at, path, e->info.hash, &attr);
+	when = attr.has_mtime ? attr.mtime : store_time(req, path);
 	if (attr.has_mode && !ro)
 		mode = writable(fs, attr.mode & 07777);
-	fill(fs, st, S_IFREG | mode, info.size, &when);
-	return 0;
+	fill(fs, st, S_IFREG | mode, e->info.size, &when);
 }
 
-/* A directory of a branch, with the mode and time set on it here. */
-static void stat_branch_dir(struct wsfs_req *req, struct stat *st)
+/* A directory of a branch, with the mode and time set on it here; else
+ * the time of its last commit if the store has it. */
+static void stat_branch_dir(struct wsfs_req *req, int stored, struct stat *st)
 {
 	struct wsfs *fs = req->fs;
 	struct wsfs_attr attr;
+	struct timespec when = fs->start;
 
 	wsfs_cache_attr_get(&fs->cache, req->route.name, req->route.path,
 			    WSFS_DIR_KEY, &attr);
+	if (attr.has_mtime)
+		when = attr.mtime;
+	else if (stored)
+		when = store_time(req, req->route.path);
 	fill(fs, st,
 	     S_IFDIR | writable(fs, attr.has_mode ? attr.mode & 07777 : 0755),
-	     0, attr.has_mtime ? &attr.mtime : NULL);
+	     0, &when);
 }
 
 static int stat_branch(struct wsfs_req *req, struct stat *st)
 {
 	struct wsfs *fs = req->fs;
 	struct wsfs_staged *node;
+	struct wsfs_entry e;
 	int error;
 
 	if (!*req->route.path) {
-		stat_branch_dir(req, st);
+		stat_branch_dir(req, *req->route.head != '\0', st);
 		return 0;
 	}
 	node = wsfs_staged_find(&fs->stage, req->route.name, req->route.path);
@@ -160,28 +135,35 @@ static int stat_branch(struct wsfs_req *req, struct stat *st)
 		wsfs_staged_put(&fs->stage, node);
 		return error;
 	}
-	error = stat_module(req, st, 0);
-	if (error != WS_ENOTFOUND)
+	if ((error = wsfs_lookup(req, req->route.path, &e)) < 0)
 		return wsfs_errno(error);
-	if ((error = wsfs_branch_dir(req, req->route.name, req->route.path)))
+	if (e.kind == WSFS_K_MODULE) {
+		stat_module(req, &e, st, 0);
+		return 0;
+	}
+	if (e.kind == WSFS_K_NONE &&
+	    (error = wsfs_branch_dir(req, req->route.name, req->route.path)))
 		return error;
-	stat_branch_dir(req, st);
+	stat_branch_dir(req, e.kind == WSFS_K_DIR, st);
 	return 0;
 }
 
 static int stat_commit(struct wsfs_req *req, struct stat *st)
 {
+	struct wsfs_entry e;
+	struct timespec when;
 	int error;
 
-	if (*req->route.path) {
-		error = stat_module(req, st, 1);
-		if (error != WS_ENOTFOUND)
-			return wsfs_errno(error);
-		if (wsfs_store_dir(req->store, req->route.name,
-				   req->route.path) < 0)
-			return -ENOENT;
+	if ((error = wsfs_lookup(req, req->route.path, &e)) < 0)
+		return wsfs_errno(error);
+	if (e.kind == WSFS_K_MODULE) {
+		stat_module(req, &e, st, 1);
+		return 0;
 	}
-	fill(req->fs, st, S_IFDIR | 0555, 0, NULL);
+	if (e.kind == WSFS_K_NONE)
+		return -ENOENT;
+	when = store_time(req, req->route.path);
+	fill(req->fs, st, S_IFDIR | 0555, 0, &when);
 	return 0;
 }
 

@@ -1,7 +1,9 @@
 /* cache.c - see cache.h. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cache.h"
 
@@ -16,13 +18,19 @@ static int make_key(char *key, const char *branch, const char *path,
 	return n < 0 || n >= KEY_MAX ? -1 : 0;
 }
 
+static void close_fd(void *value)
+{
+	close((int)(intptr_t)value - 1);
+}
+
 void wsfs_cache_init(struct wsfs_cache *cache)
 {
 	pthread_mutex_init(&cache->lock, NULL);
 	wsfs_strmap_init(&cache->sizes, free);
 	wsfs_strmap_init(&cache->commits, free);
+	wsfs_strmap_init(&cache->entries, free);
+	wsfs_strmap_init(&cache->fds, close_fd);
 	wsfs_strmap_init(&cache->served, free);
-	wsfs_strmap_init(&cache->changes, free);
 	wsfs_strmap_init(&cache->attrs, free);
 }
 
@@ -30,8 +38,9 @@ void wsfs_cache_free(struct wsfs_cache *cache)
 {
 	wsfs_strmap_clear(&cache->sizes);
 	wsfs_strmap_clear(&cache->commits);
+	wsfs_strmap_clear(&cache->entries);
+	wsfs_strmap_clear(&cache->fds);
 	wsfs_strmap_clear(&cache->served);
-	wsfs_strmap_clear(&cache->changes);
 	wsfs_strmap_clear(&cache->attrs);
 	pthread_mutex_destroy(&cache->lock);
 }
@@ -109,27 +118,51 @@ int wsfs_cache_served(struct wsfs_cache *cache, const char *branch,
 	return same;
 }
 
-int wsfs_cache_change_get(struct wsfs_cache *cache, const char *branch,
-			  const char *path, const char *hash,
-			  struct wsfs_change *out)
+int wsfs_cache_entry_get(struct wsfs_cache *cache, const char *commit,
+			 const char *path, struct wsfs_entry *out)
 {
 	char key[KEY_MAX];
 
-	if (make_key(key, branch, path, hash) < 0)
+	if (make_key(key, commit, path, NULL) < 0)
 		return 0;
-	return get_copy(cache, &cache->changes, key, out, sizeof(*out));
+	return get_copy(cache, &cache->entries, key, out, sizeof(*out));
 }
 
-void wsfs_cache_change_put(struct wsfs_cache *cache, const char *branch,
-			   const char *path, const char *hash,
-			   const struct wsfs_change *change)
+void wsfs_cache_entry_put(struct wsfs_cache *cache, const char *commit,
+			  const char *path, const struct wsfs_entry *entry)
 {
 	char key[KEY_MAX];
 
-	if (make_key(key, branch, path, hash) < 0)
+	if (make_key(key, commit, path, NULL) < 0)
 		return;
 	pthread_mutex_lock(&cache->lock);
-	put_copy(&cache->changes, key, change, sizeof(*change));
+	put_copy(&cache->entries, key, entry, sizeof(*entry));
+	pthread_mutex_unlock(&cache->lock);
+}
+
+/* fds are stored as fd + 1, so that no value is NULL. */
+int wsfs_cache_fd_get(struct wsfs_cache *cache, const char *hash)
+{
+	void *v;
+	int fd = -1;
+
+	pthread_mutex_lock(&cache->lock);
+	if ((v = wsfs_strmap_get(&cache->fds, hash)))
+		fd = fcntl((int)(intptr_t)v - 1, F_DUPFD_CLOEXEC, 0);
+	pthread_mutex_unlock(&cache->lock);
+	return fd;
+}
+
+void wsfs_cache_fd_put(struct wsfs_cache *cache, const char *hash, int fd)
+{
+	int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+	if (copy < 0)
+		return;
+	pthread_mutex_lock(&cache->lock);
+	if (cache->fds.count >= WSFS_CACHE_FDS)
+		wsfs_strmap_clear(&cache->fds);
+	wsfs_strmap_put(&cache->fds, hash, (void *)(intptr_t)(copy + 1));
 	pthread_mutex_unlock(&cache->lock);
 }
 

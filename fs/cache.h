@@ -4,6 +4,9 @@
  * Anything keyed by a module hash never goes stale (a hash names fixed
  * bytes); a path's hash does, so everything else is keyed by
  * (branch, path, hash) and simply stops matching when the path moves on.
+ * What a path of a commit is never goes stale either (a commit names a
+ * fixed tree): requests read a branch at its head commit (route.h), so a
+ * branch that moves simply asks about new keys.
  * All maps are bounded: past WSFS_CACHE_MAX entries one is emptied.
  */
 #ifndef WSFS_CACHE_H
@@ -18,20 +21,24 @@
 #include "wasmstore.h"
 
 #define WSFS_CACHE_MAX 100000
+#define WSFS_CACHE_FDS 128 /* raw files kept open */
 
 struct wsfs_cache {
 	pthread_mutex_t lock;
 	struct wsfs_strmap sizes;   /* hash -> size */
 	struct wsfs_strmap commits; /* commit id -> known to exist */
+	struct wsfs_strmap entries; /* commit\npath -> struct wsfs_entry */
+	struct wsfs_strmap fds;     /* hash -> open raw file */
 	struct wsfs_strmap served;  /* branch\npath -> hash last opened */
-	struct wsfs_strmap changes; /* branch\npath\nhash -> last change */
 	struct wsfs_strmap attrs;   /* branch\npath\nhash -> chmod/utimens */
 };
 
-/* The commit that last changed a path, and its date. */
-struct wsfs_change {
-	char commit[WS_COMMIT_HEXSIZE + 1];
-	int64_t date;
+/* What a path of a commit is. */
+enum wsfs_kind { WSFS_K_NONE, WSFS_K_MODULE, WSFS_K_DIR };
+
+struct wsfs_entry {
+	enum wsfs_kind kind;
+	ws_module_info info; /* WSFS_K_MODULE */
 };
 
 /* Mode and times set on a module through the mount (kept in memory). */
@@ -59,12 +66,18 @@ void wsfs_cache_commit_put(struct wsfs_cache *cache, const char *commit);
 int wsfs_cache_served(struct wsfs_cache *cache, const char *branch,
 		      const char *path, const char *hash);
 
-int wsfs_cache_change_get(struct wsfs_cache *cache, const char *branch,
-			  const char *path, const char *hash,
-			  struct wsfs_change *out);
-void wsfs_cache_change_put(struct wsfs_cache *cache, const char *branch,
-			   const char *path, const char *hash,
-			   const struct wsfs_change *change);
+/* 1 and *out when what `path` of `commit` is is known. */
+int wsfs_cache_entry_get(struct wsfs_cache *cache, const char *commit,
+			 const char *path, struct wsfs_entry *out);
+void wsfs_cache_entry_put(struct wsfs_cache *cache, const char *commit,
+			  const char *path, const struct wsfs_entry *entry);
+
+/* A new descriptor (the caller's) on the raw file of module `hash`, or -1
+ * when none is kept. Opening by path costs a walk of the store's
+ * directories (disk reads when cold); a module's file never changes. */
+int wsfs_cache_fd_get(struct wsfs_cache *cache, const char *hash);
+/* Keeps a copy of `fd` (the caller keeps `fd`). */
+void wsfs_cache_fd_put(struct wsfs_cache *cache, const char *hash, int fd);
 
 int wsfs_cache_attr_get(struct wsfs_cache *cache, const char *branch,
 			const char *path, const char *hash,

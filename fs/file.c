@@ -88,13 +88,29 @@ static int open_branch_write(struct wsfs_req *req, struct fuse_file_info *fi)
 	return open_staged(req, fi, node);
 }
 
+/* A handle reading a stored module. Unless the kernel keeps the pages it
+ * has, it will read the whole module soon: start the disk on all of it. */
+static int open_raw(struct fuse_file_info *fi, int fd, int keep_cache)
+{
+	struct wsfs_handle *h = wsfs_handle_new(fi, WSFS_H_RAW);
+
+	if (!h) {
+		close(fd);
+		return -ENOMEM;
+	}
+	h->fd = fd;
+	fi->keep_cache = keep_cache;
+	if (!keep_cache)
+		posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+	return 0;
+}
+
 static int open_branch(struct wsfs_req *req, struct fuse_file_info *fi)
 {
 	const char *b = req->route.name, *path = req->route.path;
 	struct wsfs *fs = req->fs;
 	struct wsfs_staged *node;
-	struct wsfs_handle *h;
-	ws_module_info info;
+	struct wsfs_entry e;
 	int fd, error;
 
 	if (!*path)
@@ -103,49 +119,37 @@ static int open_branch(struct wsfs_req *req, struct fuse_file_info *fi)
 		return fs->opt.readonly ? -EROFS : open_branch_write(req, fi);
 	if ((node = wsfs_staged_find(&fs->stage, b, path)))
 		return open_staged(req, fi, node); /* being written: see that */
-	if ((error = ws_module_open_raw(&fd, &info, req->store, b, path)) < 0)
-		return error == WS_ENOTFOUND &&
-				       wsfs_branch_dir(req, b, path) == 0
+	if ((error = wsfs_lookup(req, path, &e)) < 0)
+		return wsfs_errno(error);
+	if (e.kind != WSFS_K_MODULE)
+		return e.kind == WSFS_K_DIR || wsfs_branch_dir(req, b, path) == 0
 			       ? -EISDIR
-			       : wsfs_errno(error);
-	if (!(h = wsfs_handle_new(fi, WSFS_H_RAW))) {
-		close(fd);
-		return -ENOMEM;
-	}
-	h->fd = fd;
+			       : -ENOENT;
+	if ((error = wsfs_open_module(req, e.info.hash, path, &fd)) < 0)
+		return wsfs_errno(error);
 	/* the kernel may keep the pages it has if they are of this module */
-	fi->keep_cache = wsfs_cache_served(&fs->cache, b, path, info.hash);
-	return 0;
+	return open_raw(fi, fd,
+			wsfs_cache_served(&fs->cache, b, path, e.info.hash));
 }
 
 /* Modules of commits and by-hash never change: cache them for good. */
 static int open_fixed(struct wsfs_req *req, struct fuse_file_info *fi)
 {
-	struct wsfs_handle *h;
-	uint64_t size;
+	struct wsfs_entry e;
 	int fd, error;
 
 	if (is_write(fi->flags))
 		return -EROFS;
 	if (req->route.view == WSFS_V_HASH) {
-		error = ws_module_open_raw_by_hash(&fd, &size, req->store,
-						   req->route.name);
-		if (!error)
-			wsfs_cache_size_put(&req->fs->cache, req->route.name,
-					    size);
-	} else {
-		error = ws_module_open_raw(&fd, NULL, req->store,
-					   req->route.name, req->route.path);
+		error = wsfs_open_module(req, req->route.name, NULL, &fd);
+	} else if ((error = wsfs_lookup(req, req->route.path, &e)) == 0) {
+		if (e.kind != WSFS_K_MODULE)
+			return e.kind == WSFS_K_DIR ? -EISDIR : -ENOENT;
+		error = wsfs_open_module(req, e.info.hash, req->route.path, &fd);
 	}
 	if (error < 0)
 		return wsfs_errno(error);
-	if (!(h = wsfs_handle_new(fi, WSFS_H_RAW))) {
-		close(fd);
-		return -ENOMEM;
-	}
-	h->fd = fd;
-	fi->keep_cache = 1;
-	return 0;
+	return open_raw(fi, fd, 1);
 }
 
 static int open_text(struct wsfs_req *req, struct fuse_file_info *fi)

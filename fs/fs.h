@@ -24,6 +24,7 @@
 #include "memdir.h"
 #include "pool.h"
 #include "staged.h"
+#include "times.h"
 
 struct wsfs_watch;
 struct wsfs_handle;
@@ -46,6 +47,7 @@ struct wsfs {
 	struct wsfs_stage stage;
 	struct wsfs_memdir memdir;
 	struct wsfs_cache cache;
+	struct wsfs_times times;
 	struct wsfs_errlog errlog;
 	struct wsfs_watch *watch;
 	pthread_mutex_t handles_lock;

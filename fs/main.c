@@ -165,6 +165,7 @@ static int setup(struct wsfs *fs)
 	clock_gettime(CLOCK_REALTIME, &fs->start);
 	pthread_mutex_init(&fs->handles_lock, NULL);
 	wsfs_cache_init(&fs->cache);
+	wsfs_times_init(&fs->times);
 	wsfs_errlog_init(&fs->errlog);
 	wsfs_memdir_init(&fs->memdir);
 	if (wsfs_stage_init(&fs->stage, fs->opt.tmpdir) < 0)
@@ -205,6 +206,7 @@ static void teardown(struct wsfs *fs)
 	wsfs_memdir_free(&fs->memdir);
 	wsfs_errlog_free(&fs->errlog);
 	wsfs_cache_free(&fs->cache);
+	wsfs_times_free(&fs->times);
 }
 
 static void free_options(struct wsfs_options *opt)

@@ -6,6 +6,7 @@
  *   dir.c   readdir, mkdir, rmdir (directories and branches)
  *   file.c  open, create, read, write, truncate, flush, release, fsync
  *   handle.c  the handles of open files
+ *   lookup.c  what a path is, when it changed, its raw bytes (cached)
  *   name.c  unlink, rename
  * and what they share: one request's store handle and route, file handles,
  * committing staged bytes.
@@ -71,10 +72,22 @@ static inline struct wsfs_handle *wsfs_handle_of(struct fuse_file_info *fi)
 /* Stands for the hash in the cache keys of directories (modes, times). */
 #define WSFS_DIR_KEY "/"
 
-/* The commit that last changed `path` of the route's branch or commit
- * while it held `hash`, from the cache or ws_audit. 0 or a WS_E* code. */
+/* What `path` is in the commit the request reads (route.head): from the
+ * cache, else from the store. 0 or a WS_E* code (lookup.c). */
+int wsfs_lookup(struct wsfs_req *req, const char *path,
+		struct wsfs_entry *out);
+
+/* The commit that last changed `path` (a module or directory; "" is the
+ * top: the commit itself) of the commit the request reads. 0 or a WS_E*
+ * code (lookup.c). */
 int wsfs_last_change(struct wsfs_req *req, const char *path,
-		     const char *hash, struct wsfs_change *out);
+		     struct wsfs_change *out);
+
+/* A descriptor on the raw bytes of module `hash`, found at `path` of
+ * the commit the request reads (NULL: by hash alone). 0 or a WS_E* code
+ * (lookup.c). */
+int wsfs_open_module(struct wsfs_req *req, const char *hash,
+		     const char *path, int *fd);
 
 /* Fills `st` for what the route names. 0 or -errno. */
 int wsfs_stat(struct wsfs_req *req, struct stat *st);

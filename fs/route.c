@@ -85,6 +85,35 @@ static int has_prefix_cb(const char *name, void *payload)
 	return strncmp(name, prefix, n) == 0 && name[n] == '/';
 }
 
+static int is_lower_hex(const char *s, size_t n)
+{
+	return strspn(s, "0123456789abcdef") == n;
+}
+
+/* 1 when `name` is a branch, with its head commit in `head` ("" when it
+ * has none yet); 0 when it is not; <0 on error. One read of the ref in
+ * the common case. */
+static int branch_head(struct wsfs *fs, ws_store *store, const char *name,
+		       char head[WS_COMMIT_HEXSIZE + 1])
+{
+	int error;
+
+	head[0] = '\0';
+	if (ws_branch_name_check(name) < 0)
+		return 0;
+	/* a commit id is read as that commit when no branch has its name */
+	if (strlen(name) == WS_COMMIT_HEXSIZE &&
+	    is_lower_hex(name, WS_COMMIT_HEXSIZE) &&
+	    ws_branch_exists(store, name) != 1)
+		return wsfs_is_branch(fs, store, name);
+	error = ws_snapshot(head, store, name);
+	if (error == WS_ENOTFOUND) {
+		head[0] = '\0';
+		return wsfs_is_branch(fs, store, name);
+	}
+	return error < 0 ? wsfs_errno(error) : 1;
+}
+
 /* "/branches/..." past "/branches/": the shortest run of segments that
  * names a branch wins (git forbids both "a" and "a/b" as branches). */
 static int route_branch(struct wsfs_route *out, struct wsfs *fs,
@@ -99,8 +128,11 @@ static int route_branch(struct wsfs_route *out, struct wsfs *fs,
 		end = slash ? slash : end + strlen(end);
 		if (!(name = strndup(rest, (size_t)(end - rest))))
 			return -ENOMEM;
-		found = ws_branch_name_check(name) == 0 &&
-			wsfs_is_branch(fs, store, name);
+		found = branch_head(fs, store, name, out->head);
+		if (found < 0) {
+			free(name);
+			return found;
+		}
 		if (found) {
 			int error = set(out, WSFS_V_BRANCH, name, strlen(name),
 					*end ? end + 1 : "");
@@ -120,11 +152,6 @@ static int route_branch(struct wsfs_route *out, struct wsfs *fs,
 	return set(out, WSFS_V_BRANCHES, rest, strlen(rest), NULL);
 }
 
-static int is_lower_hex(const char *s, size_t n)
-{
-	return strspn(s, "0123456789abcdef") == n;
-}
-
 static int route_commit(struct wsfs_route *out, struct wsfs *fs,
 			ws_store *store, const char *rest)
 {
@@ -137,6 +164,7 @@ static int route_commit(struct wsfs_route *out, struct wsfs *fs,
 		return -ENOENT;
 	if ((error = set(out, WSFS_V_COMMIT, rest, n, slash ? slash + 1 : "")))
 		return error;
+	memcpy(out->head, out->name, n + 1);
 	if (wsfs_cache_commit_known(&fs->cache, out->name))
 		return 0;
 	if ((error = ws_commit_lookup(&info, store, out->name)) < 0)
@@ -167,6 +195,7 @@ int wsfs_route(struct wsfs_route *out, struct wsfs *fs, ws_store *store,
 
 	out->view = WSFS_V_ROOT;
 	out->name = out->path = NULL;
+	out->head[0] = '\0';
 	while (*p == '/')
 		p++;
 	if (!*p)

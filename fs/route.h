@@ -35,9 +35,13 @@ struct wsfs_route {
 	enum wsfs_view view;
 	char *name; /* branch, commit or hash; BRANCHES: the namespace ("") */
 	char *path; /* BRANCH, COMMIT: normalized path inside ("" the top) */
+	/* BRANCH: its head commit when routed ("" before the first commit);
+	 * COMMIT: the commit. What the request reads, so that everything it
+	 * answers comes from one state, cached by commit (see lookup.c). */
+	char head[WS_COMMIT_HEXSIZE + 1];
 };
 
-#define WSFS_ROUTE_INIT { WSFS_V_ROOT, NULL, NULL }
+#define WSFS_ROUTE_INIT { WSFS_V_ROOT, NULL, NULL, "" }
 
 /* Resolves `fspath` ("/branches/main/a.wasm"). 0, -ENOENT, -EINVAL for a
  * name the store refuses (".git"), or another -errno. */

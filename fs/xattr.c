@@ -16,7 +16,7 @@ static int xattr_value(struct wsfs_req *req, const char *name,
 	const char *at = req->route.name, *path = req->route.path;
 	struct wsfs_staged *node;
 	struct wsfs_change change;
-	ws_module_info info;
+	struct wsfs_entry e;
 	int error;
 
 	if (req->route.view == WSFS_V_HASH) {
@@ -33,15 +33,17 @@ static int xattr_value(struct wsfs_req *req, const char *name,
 		wsfs_staged_put(&req->fs->stage, node);
 		return -ENODATA; /* not committed (yet) */
 	}
-	if ((error = ws_module_stat(&info, req->store, at, path)) < 0)
-		return error == WS_ENOTFOUND ? -ENODATA : wsfs_errno(error);
+	if ((error = wsfs_lookup(req, path, &e)) < 0)
+		return wsfs_errno(error);
+	if (e.kind != WSFS_K_MODULE)
+		return -ENODATA;
 	if (!strcmp(name, XATTR_HASH)) {
-		strcpy(value, info.hash);
+		strcpy(value, e.info.hash);
 		return 0;
 	}
 	if (strcmp(name, XATTR_COMMIT))
 		return -ENODATA;
-	if ((error = wsfs_last_change(req, path, info.hash, &change)) < 0)
+	if ((error = wsfs_last_change(req, path, &change)) < 0)
 		return wsfs_errno(error);
 	strcpy(value, change.commit);
 	return 0;
