@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "route.h"
+#include "watch.h"
 
 void wsfs_route_free(struct wsfs_route *route)
 {
@@ -91,14 +92,17 @@ static int is_lower_hex(const char *s, size_t n)
 }
 
 /* 1 when `name` is a branch, with its head commit in `head` ("" when it
- * has none yet); 0 when it is not; <0 on error. One read of the ref in
- * the common case. */
+ * has none yet); 0 when it is not; <0 on error. From the watch thread's
+ * memory while nothing moved, else one read of the ref. */
 static int branch_head(struct wsfs *fs, ws_store *store, const char *name,
 		       char head[WS_COMMIT_HEXSIZE + 1])
 {
+	unsigned ticket;
 	int error;
 
 	head[0] = '\0';
+	if (wsfs_watch_head(fs->watch, name, head, &ticket))
+		return 1;
 	if (ws_branch_name_check(name) < 0)
 		return 0;
 	/* a commit id is read as that commit when no branch has its name */
@@ -111,7 +115,10 @@ static int branch_head(struct wsfs *fs, ws_store *store, const char *name,
 		head[0] = '\0';
 		return wsfs_is_branch(fs, store, name);
 	}
-	return error < 0 ? wsfs_errno(error) : 1;
+	if (error < 0)
+		return wsfs_errno(error);
+	wsfs_watch_remember(fs->watch, name, head, ticket);
+	return 1;
 }
 
 /* "/branches/..." past "/branches/": the shortest run of segments that

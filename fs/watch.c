@@ -16,6 +16,7 @@ struct branch_watch {
 	char *name;
 	ws_watch *watch;
 	int seen; /* still a branch at the last refresh */
+	char head[WS_COMMIT_HEXSIZE + 1]; /* as a request read it, or "" */
 };
 
 struct wsfs_watch {
@@ -23,6 +24,11 @@ struct wsfs_watch {
 	ws_store *store; /* this thread's own */
 	pthread_t thread;
 	int wake[2];     /* a byte here stops the thread */
+	/* requests read branches[] and heads under the lock; the thread
+	 * takes it to change them */
+	pthread_mutex_t lock;
+	int busy;        /* woken, handling what the refs reported */
+	unsigned gen;    /* wakes so far: heads read before one are stale */
 	struct branch_watch *branches;
 	size_t count, cap;
 };
@@ -58,24 +64,29 @@ static int mark_branch(const char *name, void *payload)
 		bw->seen = 1;
 		return 0;
 	}
+	if (ws_watch_new(&watch, w->store, name) < 0)
+		return 0; /* e.g. no commit yet: try at the next refresh */
+	pthread_mutex_lock(&w->lock);
 	if (w->count == w->cap) {
 		size_t cap = w->cap ? w->cap * 2 : 8;
 		struct branch_watch *p = realloc(w->branches, cap * sizeof(*p));
 		if (!p)
-			return 0;
+			goto fail;
 		w->branches = p;
 		w->cap = cap;
 	}
-	if (ws_watch_new(&watch, w->store, name) < 0)
-		return 0; /* e.g. no commit yet: try at the next refresh */
 	bw = &w->branches[w->count];
-	if (!(bw->name = strdup(name))) {
-		ws_watch_free(watch);
-		return 0;
-	}
+	if (!(bw->name = strdup(name)))
+		goto fail;
 	bw->watch = watch;
 	bw->seen = 1;
+	bw->head[0] = '\0';
 	w->count++;
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+fail:
+	pthread_mutex_unlock(&w->lock);
+	ws_watch_free(watch);
 	return 0;
 }
 
@@ -93,10 +104,58 @@ static void refresh(struct wsfs_watch *w)
 			continue;
 		}
 		wsfs_invalidate(w->fs, bw->name, "");
+		pthread_mutex_lock(&w->lock);
 		ws_watch_free(bw->watch);
 		free(bw->name);
 		*bw = w->branches[--w->count];
+		pthread_mutex_unlock(&w->lock);
 	}
+}
+
+/* The thread woke: until it is done, no head is trusted; after, every
+ * head is read again (it may be what moved). */
+static void set_busy(struct wsfs_watch *w, int busy)
+{
+	pthread_mutex_lock(&w->lock);
+	w->busy = busy;
+	w->gen++;
+	for (size_t i = 0; i < w->count; i++)
+		w->branches[i].head[0] = '\0';
+	pthread_mutex_unlock(&w->lock);
+}
+
+int wsfs_watch_head(struct wsfs_watch *w, const char *branch,
+		    char out[WS_COMMIT_HEXSIZE + 1], unsigned *ticket)
+{
+	struct branch_watch *bw;
+	struct pollfd p = { .fd = -1, .events = POLLIN };
+	int known = 0;
+
+	*ticket = 0;
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	*ticket = w->gen;
+	if (!w->busy && (bw = find(w, branch)) && bw->head[0] &&
+	    (p.fd = ws_watch_fd(bw->watch)) >= 0 && poll(&p, 1, 0) == 0) {
+		memcpy(out, bw->head, sizeof(bw->head));
+		known = 1;
+	}
+	pthread_mutex_unlock(&w->lock);
+	return known;
+}
+
+void wsfs_watch_remember(struct wsfs_watch *w, const char *branch,
+			 const char *head, unsigned ticket)
+{
+	struct branch_watch *bw;
+
+	if (!w || strlen(head) != WS_COMMIT_HEXSIZE)
+		return;
+	pthread_mutex_lock(&w->lock);
+	if (w->gen == ticket && !w->busy && (bw = find(w, branch)))
+		memcpy(bw->head, head, sizeof(bw->head));
+	pthread_mutex_unlock(&w->lock);
 }
 
 static int64_t now_ms(void)
@@ -134,11 +193,13 @@ static void *run(void *arg)
 			break;
 		if (fds[0].revents)
 			break;
+		set_busy(w, 1);
 		/* cheap when nothing moved; some fds may not exist at all */
 		for (size_t i = 0; i < w->count; i++) {
 			struct change_ctx ctx = { w, w->branches[i].name };
 			ws_watch_next(w->branches[i].watch, 0, on_change, &ctx);
 		}
+		set_busy(w, 0);
 	}
 	free(fds);
 	return NULL;
@@ -155,6 +216,7 @@ int wsfs_watch_start(struct wsfs_watch **out, struct wsfs *fs)
 		return -ENOMEM;
 	w->fs = fs;
 	w->wake[0] = w->wake[1] = -1;
+	pthread_mutex_init(&w->lock, NULL);
 	if (ws_store_open(&w->store, fs->opt.root) < 0) {
 		fprintf(stderr, "wasmstore-fs: error: %s\n", ws_error_last());
 		error = -EIO;
@@ -177,6 +239,7 @@ fail:
 	if (w->wake[0] >= 0)
 		close(w->wake[0]), close(w->wake[1]);
 	ws_store_free(w->store);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 	return error;
 }
@@ -197,5 +260,6 @@ void wsfs_watch_stop(struct wsfs_watch *w)
 	close(w->wake[0]);
 	close(w->wake[1]);
 	ws_store_free(w->store);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
