@@ -3,7 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "handlers.h"
+#include "modcache.h"
+#include "refwatch.h"
 #include "reply.h"
 
 /* GET /module/ and GET /hash/ with no path name nothing: 404. */
@@ -52,24 +56,45 @@ enum MHD_Result ws_h_modules(struct ws_request *req)
 	return ws_reply_json(req, json);
 }
 
-/* GET and HEAD /module/ *path: the bytes, sent straight from the file. */
+/* GET and HEAD /module/ *path: the bytes, from the module cache when the
+ * refs have not moved since the name was last resolved; else resolved by
+ * the library and sent straight from the module's file. */
 enum MHD_Result ws_h_module_get(struct ws_request *req)
 {
-	ws_store *store = ws_request_store(req);
+	struct ws_server *server = req->server;
+	unsigned long gen = ws_refwatch_generation(server->refs);
+	int immutable = ws_is_module_hash(req->rest);
+	char hash[WS_HASH_HEXSIZE + 1];
+	struct ws_body *body = NULL;
 	ws_module_info info;
+	ws_store *store;
+	uint64_t size;
 	int fd = -1, error;
 
-	if (!store)
-		return ws_reply_error(req, WS_ERROR);
 	if (names_nothing(req))
 		return ws_reply_error_empty(req, WS_ENOTFOUND);
+	if (ws_modcache_name_get(server->modules, gen, req->branch, req->rest,
+				 hash, &size) &&
+	    (body = ws_modcache_body_get(server->modules, hash)))
+		return ws_reply_module_body(req, server->modules, body, hash,
+					    immutable);
+	if (!(store = ws_request_store(req)))
+		return ws_reply_error(req, WS_ERROR);
 	error = ws_module_open_raw(&fd, &info, store, req->branch, req->rest);
 	if (error == WS_ENOTFOUND)
 		return ws_reply_error_empty(req, error);
 	if (error < 0)
 		return ws_reply_error(req, error);
-	return ws_reply_module(req, fd, info.hash, info.size,
-			       ws_is_module_hash(req->rest));
+	ws_modcache_name_put(server->modules, gen, req->branch, req->rest,
+			     info.hash, info.size);
+	if ((body = ws_modcache_body_get(server->modules, info.hash)))
+		close(fd);
+	else if (!(body = ws_modcache_body_add(server->modules, info.hash,
+					       info.size, fd)))
+		return ws_reply_text(req, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				     "cannot read the module");
+	return ws_reply_module_body(req, server->modules, body, info.hash,
+				    immutable);
 }
 
 /* DELETE /module/ *path. Removing what is not there leaves the store as

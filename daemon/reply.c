@@ -28,6 +28,32 @@ unsigned ws_http_status(int code)
 	}
 }
 
+/* The headers every response has. */
+static void add_common_headers(const struct ws_server *server,
+			       struct MHD_Response *resp)
+{
+	if (server->cfg->cors) {
+		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
+					"*");
+		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+					HDR_HASH ", ETag");
+	}
+}
+
+enum MHD_Result ws_reply_shared(struct ws_request *req, unsigned status,
+				struct MHD_Response *resp, uint64_t body_size)
+{
+	enum MHD_Result ret;
+
+	if (!resp)
+		return MHD_NO;
+	ret = MHD_queue_response(req->conn, status, resp);
+	req->answered = 1;
+	req->status = status;
+	req->bytes = req->is_head ? 0 : body_size;
+	return ret;
+}
+
 enum MHD_Result ws_reply(struct ws_request *req, unsigned status,
 			 struct MHD_Response *resp, uint64_t body_size)
 {
@@ -35,17 +61,9 @@ enum MHD_Result ws_reply(struct ws_request *req, unsigned status,
 
 	if (!resp)
 		return MHD_NO;
-	if (req->server->cfg->cors) {
-		MHD_add_response_header(resp, "Access-Control-Allow-Origin",
-					"*");
-		MHD_add_response_header(resp, "Access-Control-Expose-Headers",
-					HDR_HASH ", ETag");
-	}
-	ret = MHD_queue_response(req->conn, status, resp);
+	add_common_headers(req->server, resp);
+	ret = ws_reply_shared(req, status, resp, body_size);
 	MHD_destroy_response(resp);
-	req->answered = 1;
-	req->status = status;
-	req->bytes = req->is_head ? 0 : body_size;
 	return ret;
 }
 
@@ -139,9 +157,12 @@ static int etag_matches(const char *header, const char *hash)
 	return 0;
 }
 
-static void module_headers(struct MHD_Response *resp, const char *etag,
-			   const char *hash, int immutable)
+static void module_headers(struct MHD_Response *resp, const char *hash,
+			   int immutable)
 {
+	char etag[WS_HASH_HEXSIZE + 3];
+
+	snprintf(etag, sizeof(etag), "\"%s\"", hash);
 	MHD_add_response_header(resp, HDR_HASH, hash);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
 	/* By hash: the bytes can never change. By path: they can, with the
@@ -152,19 +173,20 @@ static void module_headers(struct MHD_Response *resp, const char *etag,
 					: "no-cache");
 }
 
+static int is_not_modified(struct ws_request *req, const char *hash)
+{
+	const char *inm = MHD_lookup_connection_value(
+		req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+
+	return inm && etag_matches(inm, hash);
+}
+
 enum MHD_Result ws_reply_module(struct ws_request *req, int fd,
 				const char *hash, uint64_t size,
 				int immutable)
 {
 	struct MHD_Response *resp;
-	const char *inm;
-	char etag[WS_HASH_HEXSIZE + 3];
-	int not_modified;
-
-	snprintf(etag, sizeof(etag), "\"%s\"", hash);
-	inm = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
-					  MHD_HTTP_HEADER_IF_NONE_MATCH);
-	not_modified = inm && etag_matches(inm, hash);
+	int not_modified = is_not_modified(req, hash);
 	/* Also for a 304: MHD sends no body then, but its Content-Length
 	 * is the module's size, as RFC 9110 wants of a 304 that has one. */
 	resp = MHD_create_response_from_fd64(size, fd);
@@ -172,10 +194,54 @@ enum MHD_Result ws_reply_module(struct ws_request *req, int fd,
 		close(fd);
 		return MHD_NO;
 	}
-	module_headers(resp, etag, hash, immutable);
+	module_headers(resp, hash, immutable);
 	if (not_modified)
 		return ws_reply(req, MHD_HTTP_NOT_MODIFIED, resp, 0);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"application/wasm");
 	return ws_reply(req, MHD_HTTP_OK, resp, size);
+}
+
+void ws_cached_module_headers(struct MHD_Response *resp, const char *hash,
+			      int immutable, void *server)
+{
+	module_headers(resp, hash, immutable);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"application/wasm");
+	add_common_headers(server, resp);
+}
+
+/* Never called: a 304 has no body, only the module's Content-Length. */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+enum MHD_Result ws_reply_module_body(struct ws_request *req,
+				     struct ws_modcache *mc,
+				     struct ws_body *body, const char *hash,
+				     int immutable)
+{
+	uint64_t size = ws_body_size(body);
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	if (is_not_modified(req, hash)) {
+		ws_body_release(mc, body);
+		resp = MHD_create_response_from_callback(size, 4096, no_body,
+							 NULL, NULL);
+		if (!resp)
+			return MHD_NO;
+		module_headers(resp, hash, immutable);
+		return ws_reply(req, MHD_HTTP_NOT_MODIFIED, resp, 0);
+	}
+	/* MHD holds its own reference from here on. */
+	ret = ws_reply_shared(req, MHD_HTTP_OK,
+			      ws_body_response(mc, body, immutable), size);
+	ws_body_release(mc, body);
+	return ret;
 }

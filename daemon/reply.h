@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "modcache.h"
 #include "server.h"
 
 /* The HTTP status for a library code (WS_E*). */
@@ -18,6 +19,11 @@ unsigned ws_http_status(int code);
  * releases it. Returns MHD_YES or MHD_NO as MHD_queue_response. */
 enum MHD_Result ws_reply(struct ws_request *req, unsigned status,
 			 struct MHD_Response *resp, uint64_t body_size);
+
+/* Queues `resp` as it is and leaves it to the caller (a cached response,
+ * which has its headers already). */
+enum MHD_Result ws_reply_shared(struct ws_request *req, unsigned status,
+				struct MHD_Response *resp, uint64_t body_size);
 
 /* A text/plain body (may be empty). */
 enum MHD_Result ws_reply_text(struct ws_request *req, unsigned status,
@@ -39,5 +45,16 @@ enum MHD_Result ws_reply_error_empty(struct ws_request *req, int code);
 enum MHD_Result ws_reply_module(struct ws_request *req, int fd,
 				const char *hash, uint64_t size,
 				int immutable);
+
+/* The same from a cached body (the reference is released). `hash` is the
+ * module's, as the request's hash-or-path resolved. */
+enum MHD_Result ws_reply_module_body(struct ws_request *req,
+				     struct ws_modcache *mc,
+				     struct ws_body *body, const char *hash,
+				     int immutable);
+
+/* ws_body_headers_fn for the server's module cache (cls: the server). */
+void ws_cached_module_headers(struct MHD_Response *resp, const char *hash,
+			      int immutable, void *server);
 
 #endif

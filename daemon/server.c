@@ -13,6 +13,9 @@
 #include "accesslog.h"
 #include "auth.h"
 #include "config.h"
+#include "modcache.h"
+#include "refwatch.h"
+#include "reply.h"
 #include "request.h"
 #include "server.h"
 #include "websocket.h"
@@ -317,6 +320,12 @@ static int serve(struct ws_server *server)
 	if (check_store(server) || load_tls(&tls, cfg) ||
 	    resolve(&addr, cfg->host, cfg->port))
 		goto done;
+	server->refs = ws_refwatch_new(cfg->root);
+	server->modules = ws_modcache_new(ws_cached_module_headers, server);
+	if (!server->refs || !server->modules) {
+		ws_daemon_log("out of memory");
+		goto done;
+	}
 	/* Blocked before any thread starts, so that every thread inherits
 	 * the mask and the signals reach sigwait below. */
 	sigemptyset(&stop_signals);
@@ -372,6 +381,8 @@ int ws_daemon_main(int argc, char **argv)
 	else
 		rc = serve(&server);
 	ws_sockets_free(server.sockets);
+	ws_modcache_free(server.modules);
+	ws_refwatch_free(server.refs);
 	ws_auth_free(server.auth);
 	free(server.branch);
 	pthread_key_delete(server.store_key);

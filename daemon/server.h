@@ -16,6 +16,8 @@
 #include "config.h"
 
 struct ws_auth;
+struct ws_modcache;
+struct ws_refwatch;
 struct ws_route;
 struct ws_sockets;
 struct ws_session;
@@ -29,6 +31,8 @@ struct ws_server {
 	char *branch;             /* set by --branch or PUT /branch, or NULL */
 	atomic_long in_flight;    /* requests begun and not completed */
 	struct ws_sockets *sockets; /* live WebSocket sessions */
+	struct ws_refwatch *refs; /* tells when cached names go stale */
+	struct ws_modcache *modules; /* modules ready to send again */
 };
 
 /* One HTTP request, from its first callback to its completion. */
