@@ -1,6 +1,6 @@
 /*
- * file.c - file handles. Reads of stored modules pread the raw file the
- * library keeps per module. Writes are staged (see staged.h) and committed
+ * file.c - file handles. Reads of stored modules come from the raw file
+ * the library keeps per module. Writes are staged (see staged.h) and committed
  * in flush, which close() waits for, so close() reports an invalid module.
  */
 #include <errno.h>
@@ -237,44 +237,44 @@ int wsfs_create(const char *path, mode_t mode, struct fuse_file_info *fi)
 	return error;
 }
 
-static int read_fd(int fd, char *buf, size_t size, off_t off)
-{
-	size_t done = 0;
-
-	while (done < size) {
-		ssize_t n = pread(fd, buf + done, size - done,
-				  off + (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		done += (size_t)n;
-	}
-	return (int)done;
-}
-
-int wsfs_read(const char *path, char *buf, size_t size, off_t off,
-	      struct fuse_file_info *fi)
+/*
+ * Reads hand libfuse the descriptor and offset instead of bytes: with
+ * splice it moves the file's pages to the kernel without a copy through
+ * this process (else it preads them itself).
+ */
+int wsfs_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,
+		  off_t off, struct fuse_file_info *fi)
 {
 	struct wsfs_handle *h = wsfs_handle_of(fi);
+	struct fuse_bufvec *bv = malloc(sizeof(*bv));
 
 	(void)path;
+	if (!bv)
+		return -ENOMEM;
+	*bv = (struct fuse_bufvec)FUSE_BUFVEC_INIT(size);
 	switch (h->kind) {
 	case WSFS_H_RAW:
-		return read_fd(h->fd, buf, size, off);
 	case WSFS_H_STAGED:
-		return read_fd(h->node->fd, buf, size, off);
-	case WSFS_H_TEXT:
+		bv->buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK |
+				   FUSE_BUF_FD_RETRY;
+		bv->buf[0].fd = h->kind == WSFS_H_RAW ? h->fd : h->node->fd;
+		bv->buf[0].pos = off;
+		break;
+	case WSFS_H_TEXT: /* libfuse frees the copy */
 		if ((size_t)off >= h->text_len)
-			return 0;
-		if (size > h->text_len - (size_t)off)
+			size = 0;
+		else if (size > h->text_len - (size_t)off)
 			size = h->text_len - (size_t)off;
-		memcpy(buf, h->text + off, size);
-		return (int)size;
+		bv->buf[0].size = size;
+		if (!(bv->buf[0].mem = malloc(size ? size : 1))) {
+			free(bv);
+			return -ENOMEM;
+		}
+		memcpy(bv->buf[0].mem, h->text + (size ? off : 0), size);
+		break;
 	}
-	return -EBADF;
+	*bufp = bv;
+	return 0;
 }
 
 int wsfs_write(const char *path, const char *buf, size_t size, off_t off,

@@ -143,6 +143,9 @@ static void *wsfs_init(struct fuse_conn_info *conn, struct fuse_config *cfg)
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	/* reads are served by splicing from the module's file (read_buf) */
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE;
 	return fs;
 }
 
@@ -169,7 +172,7 @@ const struct fuse_operations wsfs_operations = {
 	.rmdir = wsfs_rmdir,
 	.open = wsfs_open,
 	.create = wsfs_create,
-	.read = wsfs_read,
+	.read_buf = wsfs_read_buf,
 	.write = wsfs_write,
 	.truncate = wsfs_truncate,
 	.flush = wsfs_flush,

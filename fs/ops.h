@@ -4,7 +4,7 @@
  *   setattr.c  chmod, chown, utimens
  *   xattr.c getxattr, listxattr, setxattr, removexattr
  *   dir.c   readdir, mkdir, rmdir (directories and branches)
- *   file.c  open, create, read, write, truncate, flush, release, fsync
+ *   file.c  open, create, read_buf, write, truncate, flush, release, fsync
  *   handle.c  the handles of open files
  *   lookup.c  what a path is, when it changed, its raw bytes (cached)
  *   name.c  unlink, rename
@@ -151,8 +151,8 @@ int wsfs_rmdir(const char *path);
 
 int wsfs_open(const char *path, struct fuse_file_info *fi);
 int wsfs_create(const char *path, mode_t mode, struct fuse_file_info *fi);
-int wsfs_read(const char *path, char *buf, size_t size, off_t off,
-	      struct fuse_file_info *fi);
+int wsfs_read_buf(const char *path, struct fuse_bufvec **bufp, size_t size,
+		  off_t off, struct fuse_file_info *fi);
 int wsfs_write(const char *path, const char *buf, size_t size, off_t off,
 	       struct fuse_file_info *fi);
 int wsfs_truncate(const char *path, off_t size, struct fuse_file_info *fi);
