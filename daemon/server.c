@@ -333,6 +333,8 @@ static int serve(struct ws_server *server)
 	sigaddset(&stop_signals, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (!cfg->quiet)
+		ws_accesslog_start(); /* else lines are written one by one */
 
 	if (!(server->mhd = start(server, &addr, &tls))) {
 		ws_daemon_log("cannot listen on %s port %u", cfg->host,
@@ -380,6 +382,7 @@ int ws_daemon_main(int argc, char **argv)
 		rc = 1;
 	else
 		rc = serve(&server);
+	ws_accesslog_stop();
 	ws_sockets_free(server.sockets);
 	ws_modcache_free(server.modules);
 	ws_refwatch_free(server.refs);

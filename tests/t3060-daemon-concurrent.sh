@@ -95,4 +95,12 @@ test_expect_success 'the CLI sees all of it too' '
 	stop_daemon
 '
 
+test_expect_success 'the access log has one whole line per upload' '
+	grep -Ec "^127\.0\.0\.1 POST /api/v1/module/w[0-7]/m[0-9]+\.wasm 200 64 [0-9]+\.[0-9]{3}ms\$" \
+		"$DAEMON_LOG" >count &&
+	echo 800 >expect && test_cmp expect count &&
+	grep -c "POST /api/v1/module/w" "$DAEMON_LOG" >count &&
+	test_cmp expect count
+'
+
 test_done

@@ -132,8 +132,11 @@ test_expect_success 'a large module, its 304 and HEAD, from the cache' '
 	test_cmp expect.head head
 '
 
-test_expect_success 'SIGTERM: clean exit' '
-	stop_daemon
+test_expect_success 'SIGTERM: clean exit, every download logged' '
+	stop_daemon &&
+	grep -Ec "^127\.0\.0\.1 GET /api/v1/module/many/[0-9]+\.wasm 200 [0-9]+ [0-9]+\.[0-9]{3}ms\$" \
+		"$DAEMON_LOG" >count &&
+	echo 280 >expect && test_cmp expect count
 '
 
 test_done
