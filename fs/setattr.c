@@ -52,6 +52,12 @@ static int set_attr(const char *path, struct fuse_file_info *fi,
 					    req.route.path))) {
 		set_node_attr(node, attr);
 		wsfs_staged_put(&req.fs->stage, node);
+		/* touch opens for writing first: if nothing is written, what
+		 * it set is the stored module's */
+		if (ws_module_stat(&info, req.store, req.route.name,
+				   req.route.path) == 0)
+			wsfs_cache_attr_put(&req.fs->cache, req.route.name,
+					    req.route.path, info.hash, attr);
 	} else if ((error = ws_module_stat(&info, req.store, req.route.name,
 					   req.route.path)) == 0) {
 		wsfs_cache_attr_put(&req.fs->cache, req.route.name,

@@ -36,14 +36,36 @@ struct wsfs_watch {
 struct change_ctx {
 	struct wsfs_watch *w;
 	const char *branch;
+	char last_dir[4200]; /* the previous change's directory: done */
 };
 
+/* "a/b/c" -> "a/b", "a" -> "" (in place). */
+static void up(char *path)
+{
+	char *slash = strrchr(path, '/');
+
+	*(slash ? slash : path) = '\0';
+}
+
+/* The path, and the directories above it: their times are their last
+ * change below (siblings share them: once per run of them). */
 static int on_change(const ws_change *change, void *payload)
 {
 	struct change_ctx *ctx = payload;
+	char dir[sizeof(ctx->last_dir)];
 
 	wsfs_invalidate(ctx->w->fs, ctx->branch, change->path);
-	return 0;
+	snprintf(dir, sizeof(dir), "%s", change->path);
+	up(dir);
+	if (!strcmp(dir, ctx->last_dir))
+		return 0;
+	memcpy(ctx->last_dir, dir, sizeof(dir));
+	for (;;) {
+		wsfs_invalidate(ctx->w->fs, ctx->branch, dir);
+		if (!*dir)
+			return 0;
+		up(dir);
+	}
 }
 
 static struct branch_watch *find(struct wsfs_watch *w, const char *name)
@@ -196,7 +218,8 @@ static void *run(void *arg)
 		set_busy(w, 1);
 		/* cheap when nothing moved; some fds may not exist at all */
 		for (size_t i = 0; i < w->count; i++) {
-			struct change_ctx ctx = { w, w->branches[i].name };
+			struct change_ctx ctx = { w, w->branches[i].name,
+						  "\001" };
 			ws_watch_next(w->branches[i].watch, 0, on_change, &ctx);
 		}
 		set_busy(w, 0);
