@@ -41,9 +41,11 @@ fs_mount() {
 	FS_PID=$!
 	test_when_finished "fs_end $FS_PID"
 	# If this shell dies before test_done (killed, timed out, an unset
-	# variable under set -u), the mount must not outlive it.
+	# variable under set -u), the mount must not outlive it. Only then:
+	# once this mount ended, $MNT may already hold the test's next one.
 	{
 		while kill -0 $$ && kill -0 $FS_PID; do sleep 1; done
+		kill -0 $$ && exit 0
 		fusermount3 -u "$MNT" || fusermount3 -uz "$MNT"
 		sleep 1
 		kill -KILL $FS_PID
