@@ -134,15 +134,33 @@ static void refresh(struct wsfs_watch *w)
 	}
 }
 
-/* The thread woke: until it is done, no head is trusted; after, every
- * head is read again (it may be what moved). */
-static void set_busy(struct wsfs_watch *w, int busy)
+/* The thread woke: until it is done, no head is trusted, and heads read
+ * by requests before now may be stale. */
+static void set_busy(struct wsfs_watch *w)
 {
 	pthread_mutex_lock(&w->lock);
-	w->busy = busy;
+	w->busy = 1;
 	w->gen++;
-	for (size_t i = 0; i < w->count; i++)
-		w->branches[i].head[0] = '\0';
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* Done: every head as it is now (read here, after what woke us was
+ * drained, so any later move makes the descriptor readable again). Most
+ * wakes are the library's timer, and then nothing moved: requests keep
+ * finding heads in memory, even with the disk's caches dropped. */
+static void set_idle(struct wsfs_watch *w)
+{
+	char head[WS_COMMIT_HEXSIZE + 1];
+
+	for (size_t i = 0; i < w->count; i++) {
+		if (ws_snapshot(head, w->store, w->branches[i].name) < 0)
+			head[0] = '\0';
+		pthread_mutex_lock(&w->lock);
+		memcpy(w->branches[i].head, head, sizeof(head));
+		pthread_mutex_unlock(&w->lock);
+	}
+	pthread_mutex_lock(&w->lock);
+	w->busy = 0;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -215,14 +233,14 @@ static void *run(void *arg)
 			break;
 		if (fds[0].revents)
 			break;
-		set_busy(w, 1);
+		set_busy(w);
 		/* cheap when nothing moved; some fds may not exist at all */
 		for (size_t i = 0; i < w->count; i++) {
 			struct change_ctx ctx = { w, w->branches[i].name,
 						  "\001" };
 			ws_watch_next(w->branches[i].watch, 0, on_change, &ctx);
 		}
-		set_busy(w, 0);
+		set_idle(w);
 	}
 	free(fds);
 	return NULL;

@@ -25,8 +25,8 @@ void wsfs_watch_stop(struct wsfs_watch *watch);
  * ref (nor, with cold caches, the disk). A head is trusted only while the
  * branch's watch descriptor has nothing to report and the thread is not
  * handling a report: any write to the refs makes the descriptor readable
- * before the writer's commit returns, and the thread forgets every head
- * when it wakes.
+ * before the writer's commit returns, and the thread reads every head
+ * again when it wakes.
  *
  * wsfs_watch_head: 1 and `out` when the head of `branch` is known and
  * current; else 0, and *ticket is what to hand to wsfs_watch_remember
