@@ -16,6 +16,9 @@
 #                              one line per HEADER
 #   tls_certificate            makes key.pem and cert.pem (self-signed,
 #                              for 127.0.0.1)
+#   wait_log PATTERN           waits (10 s at most) until a line of the
+#                              daemon's log matches PATTERN (grep -E): the
+#                              access log is written in batches
 #
 # The daemon's stderr (access log included) goes to $DAEMON_LOG.
 # $PYTHON is Debian's python3, which has python3-websockets.
@@ -114,4 +117,14 @@ tls_certificate() {
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
 		-subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
 		-keyout key.pem -out cert.pem 2>/dev/null
+}
+
+wait_log() {
+	local i
+	for i in $(seq 1 200); do
+		grep -Eq -- "$1" "$DAEMON_LOG" && return 0
+		sleep 0.05
+	done
+	echo "no line matching '$1' in the log" >&2
+	return 1
 }

@@ -408,18 +408,21 @@ test_expect_success 'GET /watch without a WebSocket handshake: 400' '
 '
 
 test_expect_success 'one access-log line per request' '
-	: >"$DAEMON_LOG.mark" &&
+	http GET /mark-before &&
+	wait_log "GET /api/v1/mark-before 404" &&
 	lines=$(wc -l <"$DAEMON_LOG") &&
 	http GET /hash/a.wasm &&
 	http GET /module/a.wasm &&
 	http GET /nothing &&
-	sleep 0.2 &&
+	http GET /mark-after &&
+	wait_log "GET /api/v1/mark-after 404" &&
 	tail -n +$((lines + 1)) "$DAEMON_LOG" >log &&
 	sed -E "s/ [0-9]+\.[0-9]{3}ms$/ Tms/" log >actual &&
 	cat >expect <<-EOF &&
 	127.0.0.1 GET /api/v1/hash/a.wasm 200 64 Tms
 	127.0.0.1 GET /api/v1/module/a.wasm 200 $A_SIZE Tms
 	127.0.0.1 GET /api/v1/nothing 404 0 Tms
+	127.0.0.1 GET /api/v1/mark-after 404 0 Tms
 	EOF
 	test_cmp expect actual
 '
