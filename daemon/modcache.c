@@ -11,8 +11,13 @@
 #define NAME_MAX 4096
 #define BODY_BUCKETS 256
 #define BODY_MAX 128                  /* a large one holds open files */
-#define INLINE_MAX (256 * 1024)       /* bodies up to this live in memory */
-#define INLINE_BUDGET (64 << 20)      /* all of those together */
+/* Bodies up to INLINE_MAX live in memory, INLINE_BUDGET of them at most:
+ * sent with send(2), headers and body leave together, and over loopback a
+ * client takes them in markedly faster than the page-sized pieces that
+ * sendfile(2) hands it (2.4 MB module: 1.5x the MB/s). Larger modules are
+ * sent from their file. */
+#define INLINE_MAX (8 << 20)
+#define INLINE_BUDGET (64 << 20)
 
 struct lru {
 	struct lru *prev, *next;

@@ -6,8 +6,8 @@
  *  - names: what a (branch, hash-or-path) resolved to, tagged with the ref
  *    generation (refwatch.h) it was resolved under; stale as soon as any
  *    ref changes;
- *  - bodies: for a module hash, responses holding its bytes, in memory when
- *    small (headers and body leave in one send), else an open file sent
+ *  - bodies: for a module hash, responses holding its bytes, in memory up
+ *    to a size (headers and body leave in one send), else an open file sent
  *    with sendfile. The bytes under a hash never change, so these outlive
  *    commits.
  */
