@@ -23,7 +23,8 @@ struct wsfs_change {
 };
 
 struct wsfs_times {
-	pthread_mutex_t lock; /* held during walks: one per directory at once */
+	pthread_mutex_t lock;
+	pthread_cond_t walked;    /* a directory's walk is over */
 	struct wsfs_strmap dirs;  /* at\ndir -> the names and their head */
 	struct wsfs_strmap dates; /* commit -> date */
 	size_t names;             /* held in all dirs, for the bound */
