@@ -155,4 +155,32 @@ test_expect_success 'touch wins while the module is unchanged' '
 	test_cmp expect actual
 '
 
+# same_times PATH...: each path's time in the mount is its last commit's.
+same_times() {
+	local p
+	for p in "$@"; do
+		test "$(stat -c %Y "$M/$p")" = \
+			"$(git_ log -1 --first-parent --format=%ct main -- "$p")" ||
+			return 1
+	done
+}
+
+test_expect_success 'right after listings, the mount and the CLI wrote at once' '
+	for i in 1 2 3 4 5 6; do make_module 1$i n$i.wasm || return 1; done &&
+	{ for i in 1 2 3; do ls -lR "$M" >/dev/null || exit 1; done & } &&
+	lister=$! &&
+	{ for i in 1 2 3; do
+		wasmstore add n$i.wasm cli/x$i.wasm >/dev/null || exit 1
+	  done & } &&
+	writer=$! &&
+	test_when_finished "kill $lister $writer 2>/dev/null" &&
+	for i in 4 5 6; do cp n$i.wasm "$M/dir/" || return 1; done &&
+	wait $lister && wait $writer &&
+	fs_wait 20 same_times dir/n4.wasm dir/n6.wasm cli/x1.wasm cli/x3.wasm \
+		a.wasm dir cli . &&
+	git_ log -1 --format=%ct main -- cli/x3.wasm >expect &&
+	stat -c %Y "$M/cli" >actual &&
+	test_cmp expect actual
+'
+
 test_done
