@@ -22,7 +22,7 @@
 
 #define CONNECTION_TIMEOUT_S 120 /* idle keep-alive connections */
 #define SHUTDOWN_GRACE_MS 30000  /* for requests in flight at SIGTERM */
-#define CONNECTION_MEMORY (64 * 1024) /* MHD clears it per request */
+#define CONNECTION_MEMORY (32 * 1024) /* MHD memsets all of it per request */
 
 /* ---- stores: one per worker thread ---- */
 
