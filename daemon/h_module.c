@@ -112,22 +112,29 @@ enum MHD_Result ws_h_module_delete(struct ws_request *req)
 	return ws_reply_empty(req, MHD_HTTP_OK);
 }
 
-/* GET /hash/ *path */
+/* GET /hash/ *path, from the names the module cache knows when it can */
 enum MHD_Result ws_h_hash_get(struct ws_request *req)
 {
-	ws_store *store = ws_request_store(req);
+	struct ws_server *server = req->server;
+	unsigned long gen = ws_refwatch_generation(server->refs);
 	ws_module_info info;
+	ws_store *store;
 	int error;
 
-	if (!store)
-		return ws_reply_error(req, WS_ERROR);
 	if (names_nothing(req))
 		return ws_reply_error_empty(req, WS_ENOTFOUND);
+	if (ws_modcache_name_get(server->modules, gen, req->branch, req->rest,
+				 info.hash, &info.size))
+		return ws_reply_text(req, MHD_HTTP_OK, info.hash);
+	if (!(store = ws_request_store(req)))
+		return ws_reply_error(req, WS_ERROR);
 	error = ws_module_stat(&info, store, req->branch, req->rest);
 	if (error == WS_ENOTFOUND)
 		return ws_reply_error_empty(req, error);
 	if (error < 0)
 		return ws_reply_error(req, error);
+	ws_modcache_name_put(server->modules, gen, req->branch, req->rest,
+			     info.hash, info.size);
 	return ws_reply_text(req, MHD_HTTP_OK, info.hash);
 }
 

@@ -56,9 +56,19 @@ test_expect_success 'a module replaced by the daemon itself' '
 
 test_expect_success 'removed by the CLI: 404 by path and by hash' '
 	get /module/$M2 && expect_module m2.wasm &&
+	get /hash/a.wasm && printf $M2 >expect && test_cmp expect body &&
 	wasmstore remove a.wasm >/dev/null &&
 	get /module/a.wasm && expect_404 &&
-	get /module/$M2 && expect_404
+	get /module/$M2 && expect_404 &&
+	get /hash/a.wasm && expect_404
+'
+
+test_expect_success 'GET /hash follows the CLI too' '
+	wasmstore add m1.wasm a.wasm >/dev/null &&
+	get /hash/a.wasm && printf $M1 >expect && test_cmp expect body &&
+	get /hash/a.wasm && test_cmp expect body &&
+	wasmstore remove a.wasm >/dev/null &&
+	get /hash/a.wasm && expect_404
 '
 
 test_expect_success 'plain git moves the branch back' '
