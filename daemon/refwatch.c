@@ -61,18 +61,22 @@ static int watch_tree(int fd, const char *dir, int depth)
 	return rc;
 }
 
-/* The root itself (HEAD, packed-refs; not its subdirectories) and every
- * directory of refs/heads. Adding a watch that exists is harmless. */
+/* The root itself (HEAD, packed-refs; not its subdirectories), refs/ (in
+ * case refs/heads is made anew) and every directory of refs/heads. Adding
+ * a watch that exists is harmless. */
 static int watch_all(struct ws_refwatch *rw)
 {
-	char heads[4200];
+	char dir[4200];
 
 	if (inotify_add_watch(rw->fd, rw->root, MASK) < 0)
 		return -1;
-	if ((size_t)snprintf(heads, sizeof(heads), "%s/refs/heads",
-			     rw->root) >= sizeof(heads))
+	if ((size_t)snprintf(dir, sizeof(dir), "%s/refs", rw->root) >=
+	    sizeof(dir) - 6)
 		return -1;
-	return watch_tree(rw->fd, heads, 0);
+	if (inotify_add_watch(rw->fd, dir, MASK) < 0 && errno != ENOENT)
+		return -1;
+	strcat(dir, "/heads");
+	return watch_tree(rw->fd, dir, 0);
 }
 
 static void stop_watching(struct ws_refwatch *rw)
@@ -122,9 +126,11 @@ static int drain(struct ws_refwatch *rw)
 		changed = 1;
 		for (char *p = buf; p < buf + n;) {
 			const struct inotify_event *ev = (const void *)p;
-			/* A new directory may already hold refs, and events
-			 * were lost on overflow: watch everything again. */
-			if ((ev->mask & IN_Q_OVERFLOW) ||
+			/* A new directory may already hold refs, a watched
+			 * one may have gone (and come back), and events are
+			 * lost on overflow: watch everything again. */
+			if ((ev->mask & (IN_Q_OVERFLOW | IN_IGNORED |
+					 IN_DELETE_SELF | IN_MOVE_SELF)) ||
 			    ((ev->mask & IN_ISDIR) &&
 			     (ev->mask & (IN_CREATE | IN_MOVED_TO))))
 				new_dirs = 1;
