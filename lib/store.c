@@ -85,6 +85,13 @@ static int create_repository(git_repository **out, const char *root)
 	opts.initial_head = "main";
 	if (git_repository_init_ext(out, root, &opts) < 0)
 		return ws_error__git(WS_ERROR, "creating store");
+	/* the 256 fan-out directories up front: otherwise the first writes
+	 * each pay a mkdir (git creates them lazily too; both are valid) */
+	for (int i = 0; i < 256; i++) {
+		char dir[PATH_MAX + 16];
+		snprintf(dir, sizeof(dir), "%s/objects/%02x", root, i);
+		mkdir(dir, 0755);
+	}
 	return 0;
 }
 
