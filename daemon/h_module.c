@@ -89,6 +89,9 @@ enum MHD_Result ws_h_module_get(struct ws_request *req)
 			     info.hash, info.size);
 	if ((body = ws_modcache_body_get(server->modules, info.hash)))
 		close(fd);
+	else if (!ws_modcache_admit(server->modules, info.hash, info.size))
+		return ws_reply_module(req, fd, info.hash, info.size,
+				       immutable);
 	else if (!(body = ws_modcache_body_add(server->modules, info.hash,
 					       info.size, fd)))
 		return ws_reply_text(req, MHD_HTTP_INTERNAL_SERVER_ERROR,

@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,9 +16,13 @@
  * sent with send(2), headers and body leave together, and over loopback a
  * client takes them in markedly faster than the page-sized pieces that
  * sendfile(2) hands it (2.4 MB module: 1.5x the MB/s). Larger modules are
- * sent from their file. */
+ * sent from their file. Above ADMIT_AT, a module is read into memory only
+ * when asked for again: one download of many distinct modules should not
+ * copy each one and push the others out. */
 #define INLINE_MAX (8 << 20)
 #define INLINE_BUDGET (64 << 20)
+#define ADMIT_AT (256 * 1024)
+#define SEEN_MAX 256                  /* hashes asked for once, remembered */
 
 struct lru {
 	struct lru *prev, *next;
@@ -64,6 +69,8 @@ struct ws_modcache {
 	struct lru body_lru;
 	size_t body_count;
 	size_t inline_bytes;
+	char seen[SEEN_MAX][WS_HASH_HEXSIZE + 1]; /* a ring */
+	size_t seen_next;
 };
 
 /* ---- helpers ---- */
@@ -266,6 +273,25 @@ struct ws_body *ws_modcache_body_get(struct ws_modcache *mc,
 	}
 	pthread_mutex_unlock(&mc->lock);
 	return b;
+}
+
+int ws_modcache_admit(struct ws_modcache *mc, const char *hash,
+		      uint64_t size)
+{
+	int seen = 0;
+
+	if (size <= ADMIT_AT || size > INLINE_MAX)
+		return 1;
+	pthread_mutex_lock(&mc->lock);
+	for (size_t i = 0; i < SEEN_MAX && !seen; i++)
+		seen = strcmp(mc->seen[i], hash) == 0;
+	if (!seen) {
+		snprintf(mc->seen[mc->seen_next], sizeof(mc->seen[0]), "%s",
+			 hash);
+		mc->seen_next = (mc->seen_next + 1) % SEEN_MAX;
+	}
+	pthread_mutex_unlock(&mc->lock);
+	return seen;
 }
 
 /* A small module's bytes read whole from fd; NULL if short or no memory. */

@@ -44,6 +44,11 @@ void ws_modcache_name_put(struct ws_modcache *mc, unsigned long gen,
 /* The body of module `hash`, or NULL when not cached. */
 struct ws_body *ws_modcache_body_get(struct ws_modcache *mc,
 				     const char *hash);
+/* 1 when module `hash` of `size` bytes should be cached now; 0 when it
+ * should be sent from its file this time (a module worth keeping in memory
+ * is kept once asked for twice; that first time is remembered here). */
+int ws_modcache_admit(struct ws_modcache *mc, const char *hash,
+		      uint64_t size);
 /* The body made from `fd` (size bytes, taken over: kept or closed), or the
  * one already cached; NULL when out of memory or unreadable. */
 struct ws_body *ws_modcache_body_add(struct ws_modcache *mc,

@@ -142,6 +142,35 @@ test_expect_success 'a large module, its 304 and HEAD, from the cache' '
 	test_cmp expect.head head
 '
 
+test_expect_success 'a module over 8 MiB: sent from its file, cached too' '
+	"$PYTHON" -c "
+import sys
+payload = bytes(range(256)) * (9 * 4096)  # 9 MiB
+name = b\"big\"
+content = bytes([len(name)]) + name + payload
+n, leb = len(content), b\"\"
+while True:
+    byte = n & 0x7f
+    n >>= 7
+    leb += bytes([byte | (0x80 if n else 0)])
+    if not n:
+        break
+sys.stdout.buffer.write(b\"\\0asm\\1\\0\\0\\0\\0\" + leb + content)
+" >huge.wasm &&
+	wasmstore add huge.wasm huge.wasm >/dev/null &&
+	for i in 1 2 3; do
+		get /module/huge.wasm && expect_module huge.wasm || return 1
+	done &&
+	H=$(sha256sum <huge.wasm | cut -d" " -f1) &&
+	get /module/$H && expect_module huge.wasm &&
+	get /module/$H && expect_module huge.wasm &&
+	http HEAD /module/huge.wasm &&
+	expect_head "200 OK" "Wasmstore-Hash: $H" "ETag: \"$H\"" \
+		"Cache-Control: no-cache" "Content-Type: application/wasm" \
+		"Content-Length: $(wc -c <huge.wasm)" &&
+	test_cmp expect.head head
+'
+
 test_expect_success 'SIGTERM: clean exit, every download logged' '
 	stop_daemon &&
 	grep -Ec "^127\.0\.0\.1 GET /api/v1/module/many/[0-9]+\.wasm 200 [0-9]+ [0-9]+\.[0-9]{3}ms\$" \
