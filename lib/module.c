@@ -62,8 +62,9 @@ static int tree_holds(ws_store *store, git_tree *tree, const git_oid *blob)
 		store->member_blobs = NULL;
 		if (git_tree_walk(tree, GIT_TREEWALK_PRE, collect_blob, store) < 0)
 			return ws_error_set(WS_ERROR, "out of memory");
-		qsort(store->member_blobs, store->member_count, sizeof(git_oid),
-		      oid_cmp);
+		if (store->member_count) /* qsort(NULL, 0) is undefined */
+			qsort(store->member_blobs, store->member_count,
+			      sizeof(git_oid), oid_cmp);
 		git_oid_cpy(&store->member_tree, git_tree_id(tree));
 		if (!store->member_blobs) /* empty tree: remember that too */
 			store->member_blobs = malloc(sizeof(git_oid));

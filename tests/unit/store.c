@@ -205,3 +205,15 @@ TEST(test_store__branch_name_check_needs_no_open_store)
 	ASSERT_OK(ws_branch_name_check("feature/x"));
 	ASSERT_CODE(WS_EINPUT, ws_branch_name_check("a..b"));
 }
+
+TEST(test_store__hash_lookup_on_an_emptied_branch)
+{
+	ws_store *store = open_store();
+	char h[65];
+
+	ASSERT(store);
+	ASSERT_OK(ws_module_add_buffer(h, store, NULL, "a.wasm", empty_module, 8));
+	ASSERT_OK(ws_module_remove(store, NULL, "a.wasm"));
+	ASSERT(ws_module_contains(store, NULL, h) == 0);
+	ws_store_free(store);
+}
