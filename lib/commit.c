@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,8 +15,13 @@
 
 static void backoff(int attempt)
 {
-	/* randomized, growing up to ~10 ms: writers that collided spread out */
-	struct timespec ts = { 0, (long)(rand() % (attempt < 10 ? attempt + 1 : 10) + 1) * 1000000L };
+	/* randomized, growing up to ~10 ms: writers that collided spread out;
+	 * a per-thread seed, so the caller's rand() sequence is left alone */
+	static _Thread_local unsigned seed;
+	if (!seed)
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL) ^ (unsigned)(uintptr_t)&seed;
+	int steps = attempt < 10 ? attempt + 1 : 10;
+	struct timespec ts = { 0, (long)(rand_r(&seed) % steps + 1) * 1000000L };
 	nanosleep(&ts, NULL);
 }
 
@@ -119,7 +125,6 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 		free(refname);
 		return error;
 	}
-	srand((unsigned)getpid() ^ (unsigned)time(NULL));
 
 	for (int attempt = 0;; attempt++) {
 		ws_edit edit = { 0 };

@@ -1,7 +1,6 @@
 /* module.c - reading modules by hash-or-path, listing, removing, setting. */
 #include "store.h"
 
-#include "hex.h"
 #include "rawcache.h"
 
 #include <fcntl.h>
@@ -76,25 +75,21 @@ static int tree_holds(ws_store *store, git_tree *tree, const git_oid *blob)
 static int stat_by_hash(ws_module_info *out, ws_store *store, git_tree *tree,
 			const char *hash)
 {
-	unsigned char sha[32];
 	git_oid blob;
 	int error;
 
-	ws__unhex(sha, hash, 32);
-	error = ws_hashindex_blob_of(&blob, store->index, sha);
+	error = ws_store__hash_blob(&blob, out->hash, store, hash);
 	if (error == WS_ENOTFOUND) {
 		/* maybe written by plain git: index the tree, then look again */
 		if ((error = ws_store__index_tree(store, tree)) < 0)
 			return error;
-		error = ws_hashindex_blob_of(&blob, store->index, sha);
+		error = ws_store__hash_blob(&blob, out->hash, store, hash);
 	}
-	if (error == WS_ENOTFOUND || (!error && (error = tree_holds(store, tree, &blob)) == 0))
-		return ws_error_set(WS_ENOTFOUND, "module '%s' not found", hash);
+	if (!error && (error = tree_holds(store, tree, &blob)) == 0)
+		return ws_error_set(WS_ENOTFOUND, "module '%s' not found",
+				    out->hash);
 	if (error < 0)
 		return error;
-	for (int i = 0; i < 64; i++)
-		out->hash[i] = (char)(hash[i] | 0x20); /* lowercase */
-	out->hash[64] = '\0';
 	git_oid_tostr(out->blob, sizeof(out->blob), &blob);
 	return 0;
 }
@@ -222,17 +217,15 @@ int ws_module_open_raw(int *out_fd, ws_module_info *info, ws_store *store,
 int ws_module_open_raw_by_hash(int *out_fd, uint64_t *size, ws_store *store,
 			       const char *hash)
 {
-	unsigned char sha[32];
 	char lower[WS_HASH_HEXSIZE + 1];
 	git_oid blob;
+	int error;
 
 	*out_fd = -1;
 	if (!ws_is_module_hash(hash))
 		return ws_error_set(WS_EINPUT, "invalid hash '%s'", hash);
-	ws__unhex(sha, hash, 32);
-	ws__hex(lower, sha, 32);
-	if (ws_hashindex_blob_of(&blob, store->index, sha) < 0)
-		return ws_error_set(WS_ENOTFOUND, "module '%s' not found", lower);
+	if ((error = ws_store__hash_blob(&blob, lower, store, hash)) < 0)
+		return error;
 	*size = 0; /* unknown: read from the object */
 	return ws_rawcache__open(out_fd, size, store, lower, &blob);
 }

@@ -1,7 +1,6 @@
 /* module_edit.c - writes that change paths: remove, set, rename. */
 #include "store.h"
 
-#include "hex.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,15 +103,9 @@ int ws_module_remove(ws_store *store, const char *branch,
 		return error;
 	ctx.target = norm;
 	if (ws_is_module_hash(norm)) {
-		unsigned char sha[32];
-		for (char *p = norm; *p; p++)
-			*p = (char)(*p | 0x20);
-		ws__unhex(sha, norm, 32);
-		if (ws_hashindex_blob_of(&ctx.blob, store->index, sha) < 0) {
-			error = ws_error_set(WS_ENOTFOUND, "module '%s' not found",
-					     norm);
+		/* the lowercase hash fits where the given one was */
+		if ((error = ws_store__hash_blob(&ctx.blob, norm, store, norm)) < 0)
 			goto done;
-		}
 		ctx.by_hash = 1;
 	}
 	if (!(message = malloc(strlen(norm) + 16))) {
@@ -149,15 +142,12 @@ int ws_module_set(ws_store *store, const char *branch, const char *hash,
 		  const char *path)
 {
 	set_ctx ctx;
-	unsigned char sha[32];
 	char *norm = NULL, *message = NULL, lower[WS_HASH_HEXSIZE + 1];
 	int error;
 
 	if (!ws_is_module_hash(hash))
 		return ws_error_set(WS_EINPUT, "invalid hash");
-	ws__unhex(sha, hash, 32);
-	ws__hex(lower, sha, 32);
-	if (ws_hashindex_blob_of(&ctx.blob, store->index, sha) < 0 ||
+	if (ws_store__hash_blob(&ctx.blob, lower, store, hash) < 0 ||
 	    !ws_store__object_exists(store, &ctx.blob))
 		return ws_error_set(WS_ENOTFOUND, "unknown hash '%s'", lower);
 	if ((error = ws_path_normalize(&norm, path)) < 0)

@@ -362,6 +362,19 @@ int ws_store__blob_hash(char out[WS_HASH_HEXSIZE + 1], ws_store *store,
 	return 0;
 }
 
+int ws_store__hash_blob(git_oid *blob, char lower[WS_HASH_HEXSIZE + 1],
+			ws_store *store, const char *hash)
+{
+	unsigned char sha[32];
+
+	if (ws__unhex(sha, hash, 32) < 0)
+		return ws_error_set(WS_EINPUT, "invalid hash");
+	ws__hex(lower, sha, 32);
+	if (ws_hashindex_blob_of(blob, store->index, sha) < 0)
+		return ws_error_set(WS_ENOTFOUND, "module '%s' not found", lower);
+	return 0;
+}
+
 static int index_one(const char *root, const git_tree_entry *entry,
 		     void *payload)
 {

@@ -89,6 +89,12 @@ int ws_store__tree_set(git_oid *out, ws_store *store, git_tree *base,
 int ws_store__blob_hash(char out[WS_HASH_HEXSIZE + 1], ws_store *store,
 			const git_oid *blob);
 
+/* The blob holding the module with hex `hash` (64 hex digits, any case),
+ * from the index; `lower` gets the hash in lowercase. 0 or WS_ENOTFOUND
+ * (message "module '<hash>' not found"). */
+int ws_store__hash_blob(git_oid *blob, char lower[WS_HASH_HEXSIZE + 1],
+			ws_store *store, const char *hash);
+
 /* Makes sure every blob reachable from `tree` is in the index. */
 int ws_store__index_tree(ws_store *store, git_tree *tree);
 
