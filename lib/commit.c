@@ -1,5 +1,5 @@
 /* commit.c - every write: build a tree, commit, compare-and-swap the ref. */
-#include "store.h"
+#include "commitqueue.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -74,14 +74,8 @@ static void break_stale_lock(ws_store *store, const char *refname)
 	}
 }
 
-/* Makes the new ref value durable: the ref file and its directory entry. */
-static int sync_ref(ws_store *store)
-{
-	return ws_store__sync_objects(store);
-}
-
 static int make_commit(git_oid *out, ws_store *store, ws_edit *edit,
-		       const char *message)
+		       const char *author, const char *message)
 {
 	const git_commit *parents[2];
 	git_commit *merge = NULL;
@@ -99,7 +93,7 @@ static int make_commit(git_oid *out, ws_store *store, ws_edit *edit,
 		}
 		parents[n++] = merge;
 	}
-	if (git_signature_now(&sig, store->author, "wasmstore@localhost") < 0 ||
+	if (git_signature_now(&sig, author, "wasmstore@localhost") < 0 ||
 	    git_tree_lookup(&tree, store->repo, &edit->new_tree) < 0 ||
 	    git_commit_create(out, store->repo, NULL, sig, sig, NULL, message,
 			      tree, n, parents) < 0)
@@ -111,9 +105,235 @@ done:
 	return error;
 }
 
+static void set_result(ws_commit_req *r, int error)
+{
+	r->error = error;
+	if (error)
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s", ws_error_last());
+}
+
+/* The requests of one batch that move the same ref, in arrival order. */
+typedef struct {
+	const char *refname;
+	ws_commit_req **reqs;
+	size_t count;
+	git_oid old, new;
+	int made;     /* this round made at least one commit */
+	int finished; /* every request has its result */
+} ref_group;
+
+/*
+ * Applies each request of the group on top of the previous one, starting
+ * from the ref's current value: a chain of commits, one per request that
+ * changes something. A request whose edit fails gets its error and the
+ * chain goes on without it.
+ */
+static void apply_group(ws_store *store, ref_group *g)
+{
+	git_commit *cur = NULL;
+	int error;
+
+	g->made = 0;
+	memset(&g->old, 0, sizeof(g->old));
+	error = git_reference_name_to_id(&g->old, store->repo, g->refname);
+	if (error == GIT_ENOTFOUND) {
+		memset(&g->old, 0, sizeof(g->old));
+	} else if (error < 0 || git_commit_lookup(&cur, store->repo, &g->old) < 0) {
+		error = ws_error__git(WS_ERROR, "reading branch");
+		for (size_t i = 0; i < g->count; i++)
+			set_result(g->reqs[i], error);
+		g->finished = 1;
+		return;
+	}
+	for (size_t i = 0; i < g->count; i++) {
+		ws_commit_req *r = g->reqs[i];
+		ws_edit edit = { 0 };
+		git_commit *next = NULL;
+		git_oid id;
+
+		r->made = 0;
+		edit.head = cur;
+		if (cur && git_commit_tree(&edit.tree, cur) < 0) {
+			set_result(r, ws_error__git(WS_ERROR, "reading tree"));
+			continue;
+		}
+		ws_error__clear();
+		error = r->fn(store, &edit, r->payload);
+		if (!error && !edit.allow_empty && edit.tree &&
+		    git_oid_equal(&edit.new_tree, git_tree_id(edit.tree))) {
+			/* nothing changed: no empty commit, as git does */
+			git_tree_free(edit.tree);
+			set_result(r, 0);
+			continue;
+		}
+		if (!error)
+			error = make_commit(&id, store, &edit, r->author, r->message);
+		git_tree_free(edit.tree);
+		if (!error && git_commit_lookup(&next, store->repo, &id) < 0)
+			error = ws_error__git(WS_ERROR, "reading new commit");
+		set_result(r, error);
+		if (error)
+			continue;
+		git_commit_free(cur);
+		cur = next;
+		git_oid_cpy(&r->commit, &id);
+		r->made = 1;
+		g->made = 1;
+	}
+	if (cur)
+		git_oid_cpy(&g->new, git_commit_id(cur));
+	git_commit_free(cur);
+	if (!g->made)
+		g->finished = 1;
+}
+
+/* Gives every request of the group that made a commit `error`. */
+static void fail_made(ref_group *g, int error)
+{
+	for (size_t i = 0; i < g->count; i++)
+		if (g->reqs[i]->made) {
+			g->reqs[i]->made = 0;
+			set_result(g->reqs[i], error);
+		}
+	g->finished = 1;
+}
+
+/* 1: moved; 0: lost the race (someone else moved it); <0: error */
+static int move_ref(ws_store *store, ref_group *g)
+{
+	git_reference *ref = NULL;
+	const char *message = "wasmstore";
+	int rc;
+
+	for (size_t i = g->count; i-- > 0;)
+		if (g->reqs[i]->made) {
+			message = g->reqs[i]->message;
+			break;
+		}
+	rc = git_reference_create_matching(&ref, store->repo, g->refname,
+					   &g->new, 1, &g->old, message);
+	git_reference_free(ref);
+	if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED || rc == GIT_EEXISTS)
+		return rc == GIT_ELOCKED ? 2 : 0;
+	if (rc < 0)
+		return ws_error__git(WS_ERROR, "updating branch");
+	return 1;
+}
+
+/*
+ * One round: every unfinished group builds its chain, one sync makes all
+ * new objects durable, each ref moves by compare-and-swap, one more sync
+ * makes the moved refs durable. Groups that lost a race go again.
+ */
+static int commit_round(ws_store *store, ref_group *groups, size_t ngroups,
+			int *locked)
+{
+	int made = 0, moved = 0, retry = 0, error;
+
+	*locked = 0;
+	for (size_t i = 0; i < ngroups; i++)
+		if (!groups[i].finished) {
+			apply_group(store, &groups[i]);
+			made |= groups[i].made;
+		}
+	if (!made)
+		return 0;
+	if ((error = ws_store__sync_objects(store)) < 0) {
+		for (size_t i = 0; i < ngroups; i++)
+			if (!groups[i].finished)
+				fail_made(&groups[i], error);
+		return 0;
+	}
+	for (size_t i = 0; i < ngroups; i++) {
+		ref_group *g = &groups[i];
+		int rc;
+
+		if (g->finished)
+			continue;
+		rc = move_ref(store, g);
+		if (rc < 0) {
+			fail_made(g, rc);
+		} else if (rc == 1) {
+			g->finished = 1;
+			moved = 1;
+		} else {
+			*locked |= rc == 2;
+			retry = 1;
+		}
+	}
+	if (moved && (error = ws_store__sync_objects(store)) < 0)
+		for (size_t i = 0; i < ngroups; i++)
+			if (groups[i].finished)
+				for (size_t j = 0; j < groups[i].count; j++)
+					if (groups[i].reqs[j]->made) {
+						groups[i].reqs[j]->made = 0;
+						set_result(groups[i].reqs[j], error);
+					}
+	return retry;
+}
+
+void ws_store__commit_batch(ws_store *store, ws_commit_req *batch)
+{
+	ref_group *groups = NULL;
+	ws_commit_req **slots = NULL;
+	size_t n = 0, ngroups = 0, used = 0;
+
+	for (ws_commit_req *r = batch; r; r = r->next)
+		n++;
+	if (!(groups = calloc(n, sizeof(*groups))) ||
+	    !(slots = calloc(n, sizeof(*slots)))) {
+		int error = ws_error_set(WS_ERROR, "out of memory");
+		for (ws_commit_req *r = batch; r; r = r->next)
+			set_result(r, error);
+		goto done;
+	}
+	/* group by ref, keeping arrival order within each group */
+	for (ws_commit_req *r = batch; r; r = r->next) {
+		size_t g;
+		for (g = 0; g < ngroups; g++)
+			if (!strcmp(groups[g].refname, r->refname))
+				break;
+		if (g == ngroups)
+			groups[ngroups++].refname = r->refname;
+	}
+	for (size_t g = 0; g < ngroups; g++) {
+		groups[g].reqs = slots + used;
+		for (ws_commit_req *r = batch; r; r = r->next)
+			if (!strcmp(groups[g].refname, r->refname))
+				groups[g].reqs[groups[g].count++] = r;
+		used += groups[g].count;
+	}
+
+	for (int attempt = 0;; attempt++) {
+		int locked;
+
+		if (!commit_round(store, groups, ngroups, &locked))
+			break;
+		if (attempt >= MAX_ATTEMPTS) {
+			for (size_t g = 0; g < ngroups; g++)
+				if (!groups[g].finished) {
+					int error = ws_error_set(WS_ECONFLICT,
+						"branch '%s' kept moving; gave up after %d attempts",
+						groups[g].refname + 11, attempt);
+					fail_made(&groups[g], error);
+				}
+			break;
+		}
+		if (locked && attempt % 50 == 49)
+			for (size_t g = 0; g < ngroups; g++)
+				if (!groups[g].finished)
+					break_stale_lock(store, groups[g].refname);
+		backoff(attempt);
+	}
+done:
+	free(slots);
+	free(groups);
+}
+
 int ws_store__commit(ws_store *store, const char *branch, const char *message,
 		     ws_edit_fn fn, void *payload, git_oid *out_commit)
 {
+	ws_commit_req req = { 0 };
 	char *refname = NULL;
 	int error;
 
@@ -121,69 +341,22 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 		memset(out_commit, 0, sizeof(*out_commit));
 	if ((error = ws_store__refname(&refname, store, branch)) < 0)
 		return error;
+	/* from our objects to the ref: gc must not take them meanwhile */
 	if ((error = ws_store__lock(store, 0)) < 0) {
 		free(refname);
 		return error;
 	}
-
-	for (int attempt = 0;; attempt++) {
-		ws_edit edit = { 0 };
-		git_oid commit_id, zero = { { 0 } };
-		git_reference *ref = NULL;
-		const git_oid *old;
-
-		if ((error = ws_store__branch_head(&edit.head, store, branch ? branch
-							     : refname + 11)) < 0)
-			break;
-		if (edit.head && git_commit_tree(&edit.tree, edit.head) < 0) {
-			error = ws_error__git(WS_ERROR, "reading tree");
-			git_commit_free(edit.head);
-			break;
-		}
-		error = fn(store, &edit, payload);
-		if (!error && !edit.allow_empty && edit.tree &&
-		    git_oid_equal(&edit.new_tree, git_tree_id(edit.tree))) {
-			/* nothing changed: no empty commit, as git does */
-			git_tree_free(edit.tree);
-			git_commit_free(edit.head);
-			break;
-		}
-		if (!error)
-			error = make_commit(&commit_id, store, &edit, message);
-		if (!error)
-			error = ws_store__sync_objects(store);
-		old = edit.head ? git_commit_id(edit.head) : &zero;
-		if (!error) {
-			int rc = git_reference_create_matching(
-				&ref, store->repo, refname, &commit_id, 1, old,
-				message);
-			git_reference_free(ref);
-			if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED ||
-			    rc == GIT_EEXISTS) {
-				/* lost the race: redo on top of the new head */
-				git_tree_free(edit.tree);
-				git_commit_free(edit.head);
-				if (attempt >= MAX_ATTEMPTS) {
-					error = ws_error_set(WS_ECONFLICT,
-							     "branch '%s' kept moving; gave up after %d attempts",
-							     refname + 11, attempt);
-					break;
-				}
-				if (rc == GIT_ELOCKED && attempt % 50 == 49)
-					break_stale_lock(store, refname);
-				backoff(attempt);
-				continue;
-			}
-			if (rc < 0)
-				error = ws_error__git(WS_ERROR, "updating branch");
-			else if (!(error = sync_ref(store)) && out_commit)
-				git_oid_cpy(out_commit, &commit_id);
-		}
-		git_tree_free(edit.tree);
-		git_commit_free(edit.head);
-		break;
-	}
+	req.refname = refname;
+	req.author = store->author;
+	req.message = message;
+	req.fn = fn;
+	req.payload = payload;
+	ws_commitqueue__submit(store->queue, &req);
 	ws_store__unlock(store);
 	free(refname);
-	return error;
+	if (req.error)
+		return ws_error_set(req.error, "%s", req.errmsg);
+	if (req.made && out_commit)
+		git_oid_cpy(out_commit, &req.commit);
+	return 0;
 }

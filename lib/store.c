@@ -1,5 +1,5 @@
 /* store.c - opening a store and the helpers every operation shares. */
-#include "store.h"
+#include "commitqueue.h"
 
 #include "hex.h"
 
@@ -157,7 +157,7 @@ void ws__init(void)
 	pthread_once(&init_once, init_libgit2);
 }
 
-int ws_store_open(ws_store **out, const char *root)
+static int open_store(ws_store **out, const char *root, int join)
 {
 	ws_store *store = NULL;
 	char *path = NULL, abs[PATH_MAX];
@@ -196,6 +196,8 @@ int ws_store_open(ws_store **out, const char *root)
 	sprintf(path, "%s/wasmstore/index", abs);
 	if ((error = ws_hashindex_open(&store->index, path)) < 0)
 		goto done;
+	if (join && (error = ws_commitqueue__join(&store->queue, abs)) < 0)
+		goto done;
 	*out = store;
 	store = NULL;
 done:
@@ -204,10 +206,21 @@ done:
 	return error;
 }
 
+int ws_store_open(ws_store **out, const char *root)
+{
+	return open_store(out, root, 1);
+}
+
+int ws_store__open_private(ws_store **out, const char *root)
+{
+	return open_store(out, root, 0);
+}
+
 void ws_store_free(ws_store *store)
 {
 	if (!store)
 		return;
+	ws_commitqueue__leave(store->queue);
 	ws_hashindex_free(store->index);
 	if (store->gc_lock_fd >= 0)
 		close(store->gc_lock_fd);

@@ -24,7 +24,12 @@ struct ws_store {
 	size_t member_count;
 	int gc_lock_fd;    /* <root>/wasmstore/gc.lock, opened on first use */
 	int gc_lock_depth; /* nested holds by this handle */
+	struct ws_commitqueue *queue; /* this process's writes to the root */
 };
+
+/* Opens a handle that does not join the root's commit queue: the one
+ * the queue's leader commits through. */
+int ws_store__open_private(ws_store **out, const char *root);
 
 /* Initializes libgit2 once per process (any entry point may come first). */
 void ws__init(void);

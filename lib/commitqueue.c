@@ -1,0 +1,137 @@
+/* commitqueue.c - one queue of pending writes per store root and process. */
+#include "commitqueue.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A bound on one batch, so a leader acknowledges its own write soon. */
+#define MAX_BATCH 128
+
+struct ws_commitqueue {
+	char *root;
+	unsigned users;        /* open handles on the root; registry_lock */
+	pthread_mutex_t lock;  /* everything below */
+	pthread_cond_t changed;
+	ws_commit_req *head, **tail;
+	int leading;           /* a thread is committing a batch */
+	ws_store *committer;   /* the leader's private handle, opened lazily */
+	struct ws_commitqueue *next;
+};
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static ws_commitqueue *registry;
+
+int ws_commitqueue__join(ws_commitqueue **out, const char *root)
+{
+	ws_commitqueue *q;
+
+	pthread_mutex_lock(&registry_lock);
+	for (q = registry; q; q = q->next)
+		if (!strcmp(q->root, root))
+			break;
+	if (!q) {
+		if (!(q = calloc(1, sizeof(*q))) || !(q->root = strdup(root))) {
+			free(q);
+			pthread_mutex_unlock(&registry_lock);
+			return ws_error_set(WS_ERROR, "out of memory");
+		}
+		pthread_mutex_init(&q->lock, NULL);
+		pthread_cond_init(&q->changed, NULL);
+		q->tail = &q->head;
+		q->next = registry;
+		registry = q;
+	}
+	q->users++;
+	pthread_mutex_unlock(&registry_lock);
+	*out = q;
+	return 0;
+}
+
+void ws_commitqueue__leave(ws_commitqueue *q)
+{
+	ws_commitqueue **p;
+
+	if (!q)
+		return;
+	pthread_mutex_lock(&registry_lock);
+	if (--q->users > 0) {
+		pthread_mutex_unlock(&registry_lock);
+		return;
+	}
+	for (p = &registry; *p != q; p = &(*p)->next)
+		;
+	*p = q->next;
+	pthread_mutex_unlock(&registry_lock);
+	/* no handle is left, so no request is queued or being led */
+	ws_store_free(q->committer);
+	pthread_cond_destroy(&q->changed);
+	pthread_mutex_destroy(&q->lock);
+	free(q->root);
+	free(q);
+}
+
+static void fail_all(ws_commit_req *batch, int error)
+{
+	const char *msg = ws_error_last();
+
+	for (ws_commit_req *r = batch; r; r = r->next) {
+		r->error = error;
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s", msg);
+	}
+}
+
+static void lead(ws_commitqueue *q, ws_commit_req *batch)
+{
+	int error = 0;
+
+	if (!q->committer)
+		error = ws_store__open_private(&q->committer, q->root);
+	if (error < 0)
+		fail_all(batch, error);
+	else
+		ws_store__commit_batch(q->committer, batch);
+}
+
+void ws_commitqueue__submit(ws_commitqueue *q, ws_commit_req *req)
+{
+	req->done = 0;
+	req->next = NULL;
+	pthread_mutex_lock(&q->lock);
+	*q->tail = req;
+	q->tail = &req->next;
+	while (!req->done) {
+		ws_commit_req *batch, *last;
+		int n = 1;
+
+		if (q->leading) {
+			pthread_cond_wait(&q->changed, &q->lock);
+			continue;
+		}
+		/* nobody leads: take the oldest requests (ours among them
+		 * unless the queue is longer than a batch) */
+		q->leading = 1;
+		batch = last = q->head;
+		while (last->next && n < MAX_BATCH) {
+			last = last->next;
+			n++;
+		}
+		q->head = last->next;
+		if (!q->head)
+			q->tail = &q->head;
+		last->next = NULL;
+		pthread_mutex_unlock(&q->lock);
+
+		lead(q, batch);
+
+		pthread_mutex_lock(&q->lock);
+		for (ws_commit_req *r = batch, *next; r; r = next) {
+			next = r->next; /* r belongs to its thread once done */
+			r->done = 1;
+		}
+		q->leading = 0;
+		pthread_cond_broadcast(&q->changed);
+	}
+	pthread_mutex_unlock(&q->lock);
+}
