@@ -2,40 +2,11 @@
 #include "upload.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "handlers.h"
 #include "reply.h"
-
-/*
- * Commits to one branch take turns within the daemon. Racing, each would
- * build and sync a commit that all but one must then redo on top of the
- * winner (the library's compare-and-swap), after a random sleep: with 16
- * clients that was 4 syncfs per upload instead of 2, and 15% fewer
- * uploads/s. Other processes still race through compare-and-swap. Branch
- * names hash onto a few locks; NULL (the default branch) is one of them.
- */
-#define COMMIT_LOCKS 16
-static pthread_mutex_t commit_locks[COMMIT_LOCKS];
-static pthread_once_t commit_locks_once = PTHREAD_ONCE_INIT;
-
-static void commit_locks_init(void)
-{
-	for (int i = 0; i < COMMIT_LOCKS; i++)
-		pthread_mutex_init(&commit_locks[i], NULL);
-}
-
-static pthread_mutex_t *commit_lock(const char *branch)
-{
-	unsigned h = 5381;
-
-	pthread_once(&commit_locks_once, commit_locks_init);
-	for (const char *p = branch ? branch : ""; *p; p++)
-		h = h * 33 + (unsigned char)*p;
-	return &commit_locks[h % COMMIT_LOCKS];
-}
 
 static int declared_length(struct ws_request *req, unsigned long long *out)
 {
@@ -104,9 +75,9 @@ enum MHD_Result ws_h_module_add(struct ws_request *req)
 							 : "upload failed");
 		return ws_reply_error(req, error);
 	}
-	pthread_mutex_lock(commit_lock(req->branch));
+	/* concurrent uploads validate in parallel; the library batches
+	 * their commits (lib/commitqueue.c) */
 	error = ws_upload_commit(hash, req->upload, req->branch, req->rest);
-	pthread_mutex_unlock(commit_lock(req->branch));
 	ws_upload_free(req->upload);
 	req->upload = NULL;
 	if (error < 0)
