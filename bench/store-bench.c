@@ -2,6 +2,8 @@
  * store-bench.c - times core store operations in-process.
  *
  *   store-bench adds ROOT N [PREFIX]    N durable adds of distinct 1 KB modules
+ *   store-bench writers ROOT N T        the same N adds from T threads at once
+ *                                       (each its own handle, as the daemon's)
  *   store-bench fill ROOT N flat|nested  put N modules into ROOT in one commit
  *   store-bench finds ROOT N            N finds by path, then N by hash
  *   store-bench module FILE SEED        writes one 1 KB module to FILE
@@ -16,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 
 static double now(void)
 {
@@ -70,6 +73,63 @@ static int cmd_adds(const char *root, int n, const char *prefix)
 	printf("adds %d %.3f %.1f\n", n, dt, n / dt);
 	ws_store_free(store);
 	return 0;
+}
+
+typedef struct {
+	const char *root;
+	int first, count, failed;
+} writer;
+
+static void *write_some(void *arg)
+{
+	writer *w = arg;
+	unsigned char buf[1100];
+	char hash[65], path[256];
+	ws_store *store;
+
+	if (ws_store_open(&store, w->root) < 0) {
+		w->failed = die("open");
+		return NULL;
+	}
+	for (int i = w->first; i < w->first + w->count; i++) {
+		size_t len = module_1k(buf, (unsigned)(i + 7919 * getpid()));
+		snprintf(path, sizeof(path), "w%d.wasm", i);
+		if (ws_module_add_buffer(hash, store, NULL, path, buf, len) < 0) {
+			w->failed = die("add");
+			break;
+		}
+	}
+	ws_store_free(store);
+	return NULL;
+}
+
+/* n adds spread over t threads, each with its own store handle. */
+static int cmd_writers(const char *root, int n, int t)
+{
+	pthread_t tids[64];
+	writer ws[64];
+	ws_store *store;
+	int failed = 0;
+	double t0;
+
+	if (t < 1 || t > 64)
+		return 2;
+	/* one handle stays open throughout, as in a daemon */
+	if (ws_store_open(&store, root) < 0)
+		return die("open");
+	t0 = now();
+	for (int i = 0; i < t; i++) {
+		ws[i] = (writer){ root, i * (n / t), n / t, 0 };
+		pthread_create(&tids[i], NULL, write_some, &ws[i]);
+	}
+	for (int i = 0; i < t; i++) {
+		pthread_join(tids[i], NULL);
+		failed |= ws[i].failed;
+	}
+	double dt = now() - t0;
+	printf("writers %d %.3f %.1f %d\n", n / t * t, dt, n / t * t / dt, t);
+	ws_store_free(store);
+	return failed;
 }
 
 /* Builds one commit holding n modules, flat or 100 per directory. */
@@ -192,6 +252,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 4 && !strcmp(argv[1], "adds"))
 		return cmd_adds(argv[2], atoi(argv[3]), argc > 4 ? argv[4] : "a");
+	if (argc >= 5 && !strcmp(argv[1], "writers"))
+		return cmd_writers(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc >= 5 && !strcmp(argv[1], "fill"))
 		return cmd_fill(argv[2], atoi(argv[3]), !strcmp(argv[4], "nested"));
 	if (argc >= 4 && !strcmp(argv[1], "finds"))
