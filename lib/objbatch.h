@@ -1,0 +1,74 @@
+/*
+ * objbatch.h - hold the objects a batch of commits writes in memory, then
+ * write them all as one pack; and keep the number of packs small.
+ *
+ * Every add used to write its blob, trees and commit as loose files (one
+ * file and one rename each). A group-commit leader attaches a batch to its
+ * private repository handle, lets the batch's commits write through libgit2
+ * as usual, flushes once (one pack + one index), syncs once and then moves
+ * the refs.
+ */
+#ifndef WS_OBJBATCH_H
+#define WS_OBJBATCH_H
+
+#include "store.h"
+
+typedef struct ws_objbatch ws_objbatch;
+
+/*
+ * Adds an in-memory object backend to `repo`'s object database, ahead of
+ * its packs and loose objects: from then on every object written through
+ * `repo` (git_odb_write, git_blob_create_from_buffer, blob write streams,
+ * git_tree_create_updated, treebuilders, git_commit_create) is held in
+ * memory, and reads through `repo` see those objects first, then the disk.
+ * Objects already on disk are not written again (libgit2 finds them first).
+ * `objects_dir` is "<root>/objects".
+ *
+ * Ownership: the batch belongs to the object database it was added to. It
+ * lives as long as that database: until git_repository_free(repo), or until
+ * the repository's database is replaced (git_repository_set_odb, as
+ * ws_store__open_odb does; writes then go to disk again). Do not use `*out`
+ * after that; there is no way to detach or free it yourself. Not safe for
+ * concurrent use: one thread writes through `repo` and calls the functions
+ * below. 0 or WS_ERROR.
+ */
+int ws_objbatch_attach(ws_objbatch **out, git_repository *repo,
+		       const char *objects_dir);
+
+/*
+ * Writes every held object into one new pack, objects/pack/pack-<sha1>.pack
+ * and its v2 .idx (the index last, under a temporary name renamed into
+ * place), zlib level 1, no deltas, no fsync: the caller syncs the store
+ * once (ws_store__sync_objects) before publishing a ref that needs them.
+ * Then forgets them; reads find them in the new pack (libgit2 rescans
+ * objects/pack on its first miss). Nothing held: writes nothing.
+ * 0, or WS_ERROR with nothing new left in objects/pack and every object
+ * still held.
+ */
+int ws_objbatch_flush(ws_objbatch *batch);
+
+/* Forgets the held objects without writing them (the batch failed). */
+void ws_objbatch_clear(ws_objbatch *batch);
+
+/* How many objects are held. */
+size_t ws_objbatch_count(const ws_objbatch *batch);
+
+/*
+ * Keeps the number of packs small. When objects/pack holds more than
+ * `max_packs` packs (packs with a .keep file are not counted and never
+ * touched), merges packs like `git repack --geometric=2` by object count:
+ * the smallest packs are merged until every remaining pack holds at least
+ * twice the objects of all smaller packs together (and at least enough of
+ * them that `max_packs` remain). The merged pack and its index are fsync'd
+ * with the directory before the merged packs are deleted (each .idx before
+ * its .pack). Also removes what crashed writers left in objects/pack more
+ * than 10 minutes ago: temporary files and packs without an index.
+ *
+ * One process at a time: if another holds <root>/wasmstore/pack.lock,
+ * returns 0 at once. Holds the store's gc lock shared while it works, so it
+ * never runs while gc rewrites packs.
+ * 0, or WS_ERROR (nothing deleted unless the merged pack is durable).
+ */
+int ws_store__pack_consolidate(ws_store *store, unsigned max_packs);
+
+#endif
