@@ -21,7 +21,7 @@ SANFLAGS =
 OPT = -O2 -g
 endif
 
-PKGS = libgit2 fuse3 libmicrohttpd libcjson openssl
+PKGS = libgit2 fuse3 libmicrohttpd libcjson openssl zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS := $(shell pkg-config --libs $(PKGS))
 
