@@ -139,8 +139,10 @@ static int edit_restore(ws_store *store, ws_edit *edit, void *payload)
 		git_oid_cpy(&edit->new_tree, git_commit_tree_id(ctx->commit));
 		return 0;
 	}
-	if (git_commit_tree(&old, ctx->commit) < 0)
-		return ws_error__git(WS_ERROR, "reading tree");
+	if ((rc = git_commit_tree(&old, ctx->commit)) < 0)
+		return rc == GIT_ENOTFOUND /* gone, as above */
+			       ? ws_error_set(WS_ENOTFOUND, "commit not found")
+			       : ws_error__git(WS_ERROR, "reading tree");
 	rc = ws_history__entry(&want.id, &want.mode, old, ctx->path);
 	git_tree_free(old);
 	if (rc < 0)

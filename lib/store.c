@@ -409,6 +409,19 @@ int ws_store__index_tree(ws_store *store, git_tree *tree)
 	return 0;
 }
 
+/* Asks the backends themselves: git_odb_exists also answers from the
+ * handle's cache, which may hold objects another process's gc deleted. */
+static int on_disk(git_odb *odb, const git_oid *id)
+{
+	for (size_t i = 0; i < git_odb_num_backends(odb); i++) {
+		git_odb_backend *b = NULL;
+		if (git_odb_get_backend(&b, odb, i) == 0 && b->exists &&
+		    b->exists(b, id) == 1)
+			return 1;
+	}
+	return 0;
+}
+
 int ws_store__object_exists(ws_store *store, const git_oid *id)
 {
 	git_odb *odb = NULL;
@@ -416,7 +429,9 @@ int ws_store__object_exists(ws_store *store, const git_oid *id)
 
 	if (git_repository_odb(&odb, store->repo) < 0)
 		return 0;
-	found = git_odb_exists(odb, id);
+	found = on_disk(odb, id);
+	if (!found && git_odb_refresh(odb) == 0) /* packs written meanwhile */
+		found = on_disk(odb, id);
 	git_odb_free(odb);
 	return found;
 }
