@@ -5,12 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* A bound on one batch, so a leader acknowledges its own write soon. */
 #define MAX_BATCH 128
 
 struct ws_commitqueue {
 	char *root;
+	pid_t pid;             /* a forked child makes queues of its own */
 	unsigned users;        /* open handles on the root; registry_lock */
 	pthread_mutex_t lock;  /* everything below */
 	pthread_cond_t changed;
@@ -29,7 +31,7 @@ int ws_commitqueue__join(ws_commitqueue **out, const char *root)
 
 	pthread_mutex_lock(&registry_lock);
 	for (q = registry; q; q = q->next)
-		if (!strcmp(q->root, root))
+		if (q->pid == getpid() && !strcmp(q->root, root))
 			break;
 	if (!q) {
 		if (!(q = calloc(1, sizeof(*q))) || !(q->root = strdup(root))) {
@@ -40,6 +42,7 @@ int ws_commitqueue__join(ws_commitqueue **out, const char *root)
 		pthread_mutex_init(&q->lock, NULL);
 		pthread_cond_init(&q->changed, NULL);
 		q->tail = &q->head;
+		q->pid = getpid();
 		q->next = registry;
 		registry = q;
 	}
@@ -60,9 +63,10 @@ void ws_commitqueue__leave(ws_commitqueue *q)
 		pthread_mutex_unlock(&registry_lock);
 		return;
 	}
-	for (p = &registry; *p != q; p = &(*p)->next)
+	for (p = &registry; *p && *p != q; p = &(*p)->next)
 		;
-	*p = q->next;
+	if (*p)
+		*p = q->next;
 	pthread_mutex_unlock(&registry_lock);
 	/* no handle is left, so no request is queued or being led */
 	ws_store_free(q->committer);
