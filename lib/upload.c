@@ -123,12 +123,24 @@ void ws_upload_free(ws_upload *up)
 typedef struct {
 	const char *path;
 	const git_oid *blob;
+	const void *data; /* bytes the blob is still to be made of, or NULL */
+	size_t len;
 } set_path;
 
 static int edit_set_path(ws_store *store, ws_edit *edit, void *payload)
 {
 	set_path *sp = payload;
 
+	/* a small module's blob is written by the commit's leader, so it
+	 * lands in the batch's one pack file with the trees and commits */
+	if (sp->data) {
+		git_oid id;
+		if (git_blob_create_from_buffer(&id, store->repo, sp->data,
+						sp->len) < 0)
+			return ws_error__git(WS_ERROR, "storing module");
+		if (!git_oid_equal(&id, sp->blob))
+			return ws_error_set(WS_ERROR, "storing module: blob id mismatch");
+	}
 	return ws_store__tree_set(&edit->new_tree, store, edit->tree, sp->path,
 				  sp->blob);
 }
@@ -182,14 +194,28 @@ int ws_upload_commit(char out_hash[WS_HASH_HEXSIZE + 1], ws_upload *up,
 	if ((error = ws_store__lock(up->store, 0)) < 0)
 		goto done;
 	locked = 1;
-	if ((error = store_blob(&blob, up->store, data, up->size, sha)) < 0)
-		goto done;
-	/* a large module's staging file becomes its raw copy for free; small
-	 * ones get theirs when first served */
+	memset(&sp, 0, sizeof(sp));
 	if (up->fd >= 0) {
-		if ((error = ws_rawcache__adopt(up->store, up->tmp, hex)) < 0)
+		/* a large module streams into a blob of its own; its staging
+		 * file becomes its raw copy for free */
+		if ((error = store_blob(&blob, up->store, data, up->size, sha)) < 0 ||
+		    (error = ws_rawcache__adopt(up->store, up->tmp, hex)) < 0)
 			goto done;
 		up->adopted = 1;
+	} else {
+		/* small ones go to the commit (edit_set_path); their raw copy
+		 * is made when first served */
+		if (git_odb_hash(&blob, data, up->size, GIT_OBJECT_BLOB) < 0) {
+			error = ws_error__git(WS_ERROR, "hashing module");
+			goto done;
+		}
+		/* recorded before the ref can point at it, as for large ones;
+		 * a line for a blob a failed commit never wrote is harmless:
+		 * lookups check the tree, set checks the object */
+		if ((error = ws_hashindex_add(up->store->index, &blob, sha)) < 0)
+			goto done;
+		sp.data = data;
+		sp.len = up->size;
 	}
 	if (!(message = malloc(strlen(norm) + 8))) {
 		error = ws_error_set(WS_ERROR, "out of memory");
