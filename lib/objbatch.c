@@ -307,3 +307,8 @@ size_t ws_objbatch_count(const ws_objbatch *b)
 {
 	return b->count;
 }
+
+int ws_objbatch_holds(const ws_objbatch *b, const git_oid *id)
+{
+	return find(b, id) != NULL;
+}

@@ -50,24 +50,38 @@ int ws_objbatch_flush(ws_objbatch *batch);
 /* Forgets the held objects without writing them (the batch failed). */
 void ws_objbatch_clear(ws_objbatch *batch);
 
+/* 1 if the object is held (not yet on disk). */
+int ws_objbatch_holds(const ws_objbatch *batch, const git_oid *id);
+
 /* How many objects are held. */
 size_t ws_objbatch_count(const ws_objbatch *batch);
 
 /*
- * Keeps the number of packs small. When objects/pack holds more than
- * `max_packs` packs (packs with a .keep file are not counted and never
- * touched), merges packs like `git repack --geometric=2` by object count:
- * the smallest packs are merged until every remaining pack holds at least
- * twice the objects of all smaller packs together (and at least enough of
- * them that `max_packs` remain). The merged pack and its index are fsync'd
- * with the directory before the merged packs are deleted (each .idx before
- * its .pack). Also removes what crashed writers left in objects/pack more
- * than 10 minutes ago: temporary files and packs without an index.
+ * Keeps the number of packs small; meant to run after every flush (when
+ * nothing is to be done it costs a stat and one readdir). When
+ * objects/pack holds more than `max_packs` packs (packs with a .keep file
+ * are not counted and never touched), merges packs like
+ * `git repack --geometric=2`, weighed by size in bytes: the smallest packs
+ * are merged until every remaining pack is at least twice as large as all
+ * smaller packs together (and at least enough of them that `max_packs`
+ * remain). Whole objects are copied as they are (no inflate/deflate);
+ * only deltas in packs git wrote are read through libgit2. The merged pack and its index are fsync'd with the directory
+ * before the merged packs are deleted (each .idx before its .pack). Every
+ * 10 minutes (the time of the lock file below) it also removes what
+ * crashed writers left in objects/pack more than 10 minutes ago: temporary
+ * files and packs without an index.
  *
  * One process at a time: if another holds <root>/wasmstore/pack.lock,
  * returns 0 at once. Holds the store's gc lock shared while it works, so it
  * never runs while gc rewrites packs.
- * 0, or WS_ERROR (nothing deleted unless the merged pack is durable).
+ *
+ * Returns 1 when it merged packs, 0 when it had nothing to merge, or
+ * WS_ERROR (then nothing was deleted that the merged pack does not hold
+ * durably). libgit2 (1.5) never forgets a pack it has seen, even once
+ * deleted: every lookup that misses the packs it knows tries to reopen
+ * each deleted index again. A long-lived handle should reopen its object
+ * database (ws_store__open_odb) after a merge, then attach a new batch
+ * (the old one goes with the old database).
  */
 int ws_store__pack_consolidate(ws_store *store, unsigned max_packs);
 

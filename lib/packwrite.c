@@ -219,6 +219,42 @@ int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
 	return 0;
 }
 
+int ws_packw_add_raw(ws_packw *w, const git_oid *id, const void *entry,
+		     size_t len, uint32_t crc)
+{
+	pack_entry *e;
+	int error;
+
+	if (w->failed || w->have == w->want)
+		return ws_error_set(WS_ERROR, "writing pack: %s",
+				    w->failed ? "earlier failure"
+					      : "more objects than announced");
+	w->failed = 1;
+	e = &w->ents[w->have];
+	git_oid_cpy(&e->id, id);
+	e->crc = crc;
+	if (len <= BUF_MAX) {
+		if ((error = reserve(w, len)) < 0)
+			return error;
+		e->offset = w->written + w->len;
+		memcpy(w->buf + w->len, entry, len);
+		w->len += len;
+	} else { /* straight from the source, not through the buffer */
+		if ((error = drain(w)) < 0)
+			return error;
+		e->offset = w->written;
+		if (!EVP_DigestUpdate(w->sha, entry, len))
+			return ws_error_set(WS_ERROR, "writing pack: sha1 failed");
+		if (write_all(w->fd, entry, len) < 0)
+			return ws_error_set(WS_ERROR, "writing pack '%s': %s",
+					    w->tmp, strerror(errno));
+		w->written += len;
+	}
+	w->have++;
+	w->failed = 0;
+	return 0;
+}
+
 static int by_id(const void *a, const void *b)
 {
 	return memcmp(((const pack_entry *)a)->id.id,

@@ -25,6 +25,13 @@ int ws_packw_open(ws_packw **out, const char *pack_dir, uint32_t count);
 int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
 		 const void *data, size_t len);
 
+/* Appends an object entry copied from another pack as it is there: its
+ * type+size header and zlib data (a whole object, not a delta), `len`
+ * bytes whose CRC32 is `crc`. Merging packs thus neither inflates nor
+ * deflates. 0 or WS_ERROR. */
+int ws_packw_add_raw(ws_packw *w, const git_oid *id, const void *entry,
+		     size_t len, uint32_t crc);
+
 /*
  * Writes the pack's checksum, gives the pack its final name, then writes the
  * index and names it. `durable`: fsync the pack, the index and the directory

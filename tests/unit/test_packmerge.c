@@ -158,7 +158,7 @@ TEST(test_packmerge__merges_forty_small_packs_and_leaves_kept_ones)
 		ASSERT(make_pack(s, b, 1 + i % 3, ids, &count, NULL) == 0);
 	ASSERT(count_ext(s, ".pack") == 41);
 
-	ASSERT_OK(ws_store__pack_consolidate(s, 8));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 8));
 	ASSERT(count_ext(s, ".pack") <= 8 + 1);
 	ASSERT(count_ext(s, ".idx") == count_ext(s, ".pack"));
 	snprintf(path, sizeof(path), "%s.pack", kept);
@@ -184,7 +184,7 @@ TEST(test_packmerge__merges_only_the_small_packs)
 	ASSERT(make_pack(s, b, 100, ids, &count, big) == 0);
 	for (int i = 0; i < 9; i++)
 		ASSERT(make_pack(s, b, 1, ids, &count, NULL) == 0);
-	ASSERT_OK(ws_store__pack_consolidate(s, 8));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 8));
 	/* 9 small ones hold far less than half the big one: merged alone */
 	ASSERT(count_ext(s, ".pack") == 2);
 	snprintf(path, sizeof(path), "%s.pack", big);
@@ -232,7 +232,7 @@ TEST(test_packmerge__merges_packs_holding_the_same_objects)
 		 pack_dir(s), name, 0, name, 0);
 	ASSERT(system(cmd) == 0);
 	ASSERT(count_ext(s, ".pack") == 2);
-	ASSERT_OK(ws_store__pack_consolidate(s, 1));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
 	ASSERT(count_ext(s, ".pack") == 1);
 	ASSERT(count_ext(s, ".idx") == 1);
 	snprintf(cmd, sizeof(cmd), "%s.idx", name); /* same bytes, kept */
@@ -274,7 +274,7 @@ TEST(test_packmerge__merges_packs_with_deltas)
 	ASSERT(make_pack(s, b, 1, ids, &count, NULL) == 0);
 	ASSERT(make_pack(s, b, 1, ids, &count, NULL) == 0);
 	ASSERT(count_ext(s, ".idx") == 3);
-	ASSERT_OK(ws_store__pack_consolidate(s, 1));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
 	ASSERT(count_ext(s, ".idx") == 1);
 	ASSERT(all_readable(s, ids, count));
 	ASSERT(packs_verify(s));
@@ -342,6 +342,15 @@ TEST(test_packmerge__removes_what_crashed_writers_left_long_ago)
 	snprintf(path, sizeof(path), "%s.pack", name);
 	ASSERT(exists_in_packs(s, path));
 	ASSERT(all_readable(s, ids, count));
+
+	/* the next look comes 10 minutes after this one */
+	ASSERT(touch(s, "tmp_pack_later") == 0 &&
+	       age_file(s, "tmp_pack_later", 11 * 60) == 0);
+	ASSERT_OK(ws_store__pack_consolidate(s, 8));
+	ASSERT(exists_in_packs(s, "tmp_pack_later"));
+	ASSERT(age_file(s, "../../wasmstore/pack.lock", 11 * 60) == 0);
+	ASSERT_OK(ws_store__pack_consolidate(s, 8));
+	ASSERT(!exists_in_packs(s, "tmp_pack_later"));
 	ws_store_free(s);
 }
 
@@ -364,8 +373,48 @@ TEST(test_packmerge__returns_at_once_while_another_process_merges)
 	ASSERT_OK(ws_store__pack_consolidate(s, 2));
 	ASSERT(count_ext(s, ".pack") == 5);
 	close(fd);
-	ASSERT_OK(ws_store__pack_consolidate(s, 2));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 2));
 	ASSERT(count_ext(s, ".pack") <= 2);
 	ASSERT(all_readable(s, ids, count));
+	ws_store_free(s);
+}
+
+/* Entries larger than the writer's buffer are copied as they are; an old
+ * v1 index is read through libgit2. */
+TEST(test_packmerge__merges_large_objects_and_old_indexes)
+{
+	ws_store *s = NULL;
+	ws_objbatch *b = NULL;
+	git_oid ids[8];
+	unsigned char *data = malloc(3 << 20);
+	unsigned x = 7;
+	char cmd[17000];
+	int count = 0;
+
+	ASSERT(data);
+	ASSERT_OK(fixture_open(&s, "store"));
+	ASSERT(git_blob_create_from_buffer(&ids[count++], s->repo, "old", 3) == 0);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && git --git-dir=. cat-file --batch-all-objects "
+		 "--batch-check='%%(objectname)' >ids && "
+		 "git --git-dir=. pack-objects -q --index-version=1 "
+		 "objects/pack/pack <ids >/dev/null && "
+		 "git --git-dir=. prune-packed",
+		 ws_store_root(s));
+	ASSERT(system(cmd) == 0);
+	ASSERT_OK(attach(&b, s));
+	for (size_t i = 0; i < (size_t)(3 << 20); i++)
+		data[i] = (unsigned char)((x = x * 1103515245 + 12345) >> 23);
+	ASSERT(git_blob_create_from_buffer(&ids[count++], s->repo, data,
+					   3 << 20) == 0);
+	free(data);
+	ASSERT_OK(ws_objbatch_flush(b));
+	ASSERT(make_pack(s, b, 2, ids, &count, NULL) == 0);
+	ASSERT(count_ext(s, ".idx") == 3);
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
+	ASSERT(count_ext(s, ".idx") == 1);
+	ASSERT(all_readable(s, ids, count));
+	ASSERT(packs_verify(s));
+	ASSERT(git_ok(s, "fsck --full --strict"));
 	ws_store_free(s);
 }
