@@ -15,6 +15,7 @@
  * unfinished there (see read_options).
  */
 #include "validate.h"
+#include "validate_body.h"
 
 #include "wasmstore.h"
 
@@ -37,11 +38,17 @@ using namespace wabt;
 
 namespace {
 
-/* Reads the module and validates it as it goes. */
+/*
+ * Reads the module and validates it as it goes. Given a body context, it
+ * is reading with bodies skipped (ReadBinaryOptions.skip_function_bodies):
+ * it validates everything else and notes in the context what the bodies
+ * may refer to and where they are, for ws_bodies_valid.
+ */
 class Validator final : public BinaryReaderNop {
 public:
-	Validator(Errors *errors, const Features &features)
-		: errors_(errors), v_(errors, ValidateOptions(features))
+	Validator(Errors *errors, const Features &features,
+		  ws_body_context *cx = nullptr)
+		: errors_(errors), v_(errors, ValidateOptions(features)), cx_(cx)
 	{
 	}
 
@@ -79,36 +86,49 @@ public:
 	Result OnFuncType(Index index, Index param_count, Type *params,
 			  Index result_count, Type *results) override
 	{
+		if (cx_)
+			note_func_type(param_count, params, result_count, results);
 		return v_.OnFuncType(loc(), param_count, params, result_count,
 				     results, index);
 	}
 	Result OnStructType(Index, Index field_count, TypeMut *fields) override
 	{
+		if (cx_)
+			cx_->types.push_back(ws_functype{0, 0, 0, false});
 		return v_.OnStructType(loc(), field_count, fields);
 	}
 	Result OnArrayType(Index, TypeMut field) override
 	{
+		if (cx_)
+			cx_->types.push_back(ws_functype{0, 0, 0, false});
 		return v_.OnArrayType(loc(), field);
 	}
 	Result OnImportFunc(Index, std::string_view, std::string_view, Index,
 			    Index sig_index) override
 	{
+		if (cx_)
+			cx_->funcs.push_back(sig_index);
 		return v_.OnFunction(loc(), var(sig_index));
 	}
 	Result OnImportTable(Index, std::string_view, std::string_view, Index,
 			     Type elem_type, const Limits *limits) override
 	{
+		if (cx_)
+			cx_->tables.push_back(ws_valtype_of(elem_type));
 		return v_.OnTable(loc(), elem_type, *limits);
 	}
 	Result OnImportMemory(Index, std::string_view, std::string_view, Index,
 			      const Limits *limits) override
 	{
-		memory_is_64_.push_back(limits->is_64);
+		note_memory(limits->is_64);
 		return v_.OnMemory(loc(), *limits);
 	}
 	Result OnImportGlobal(Index, std::string_view, std::string_view, Index,
 			      Type type, bool mutable_) override
 	{
+		if (cx_)
+			cx_->globals.push_back(
+				ws_global{ws_valtype_of(type), mutable_});
 		return v_.OnGlobalImport(loc(), type, mutable_);
 	}
 	Result OnImportTag(Index, std::string_view, std::string_view, Index,
@@ -120,20 +140,27 @@ public:
 	/* Module-level definitions. */
 	Result OnFunction(Index, Index sig_index) override
 	{
+		if (cx_)
+			cx_->funcs.push_back(sig_index);
 		return v_.OnFunction(loc(), var(sig_index));
 	}
 	Result OnTable(Index, Type elem_type, const Limits *limits) override
 	{
+		if (cx_)
+			cx_->tables.push_back(ws_valtype_of(elem_type));
 		return v_.OnTable(loc(), elem_type, *limits);
 	}
 	Result OnMemory(Index, const Limits *limits) override
 	{
-		memory_is_64_.push_back(limits->is_64);
+		note_memory(limits->is_64);
 		return v_.OnMemory(loc(), *limits);
 	}
 	Result BeginGlobal(Index, Type type, bool mutable_) override
 	{
 		global_type_ = type;
+		if (cx_)
+			cx_->globals.push_back(
+				ws_global{ws_valtype_of(type), mutable_});
 		return v_.OnGlobal(loc(), type, mutable_);
 	}
 	Result BeginGlobalInitExpr(Index) override
@@ -148,6 +175,8 @@ public:
 	Result OnExport(Index, ExternalKind kind, Index item_index,
 			std::string_view name) override
 	{
+		if (kind == ExternalKind::Func)
+			declare(item_index);
 		return v_.OnExport(loc(), kind, var(item_index), name);
 	}
 	Result OnStartFunction(Index func_index) override
@@ -180,10 +209,15 @@ public:
 	}
 	Result OnElemSegmentElemExpr_RefFunc(Index, Index func_index) override
 	{
+		declare(func_index);
 		return v_.OnElemSegmentElemExpr_RefFunc(loc(), var(func_index));
 	}
 	Result OnDataCount(Index count) override
 	{
+		if (cx_) {
+			cx_->has_data_count = true;
+			cx_->data_count = count;
+		}
 		v_.OnDataCount(count);
 		return Result::Ok;
 	}
@@ -208,6 +242,11 @@ public:
 	/* Function bodies. */
 	Result BeginFunctionBody(Index index, Offset size) override
 	{
+		if (cx_) { /* skipped: ws_bodies_valid reads it later */
+			cx_->bodies.push_back(ws_body{
+				state->offset, state->offset + size, index});
+			return Result::Ok;
+		}
 		depth_ = 0;
 		body_end_ = state->offset + size;
 		func_end_ = 0;
@@ -215,12 +254,16 @@ public:
 	}
 	Result OnLocalDecl(Index, Index count, Type type) override
 	{
+		if (cx_)
+			return Result::Ok;
 		return v_.OnLocalDecl(loc(), count, type);
 	}
 	/* The reader stops a body at its size, not at its outermost `end`:
 	 * that `end` must be the body's last byte. */
 	Result EndFunctionBody(Index) override
 	{
+		if (cx_)
+			return Result::Ok;
 		if (func_end_ && func_end_ != body_end_)
 			return v_.PrintError(Location(func_end_),
 					     "instructions after the end of the function");
@@ -379,8 +422,12 @@ public:
 	{
 		return v_.OnElemDrop(loc(), var(segment));
 	}
+	/* With bodies skipped, only initializers get here: there, a
+	 * ref.func declares the function for the bodies' ref.func. */
 	Result OnRefFuncExpr(Index func) override
 	{
+		if (in_init_expr_)
+			declare(func);
 		return v_.OnRefFunc(loc(), var(func));
 	}
 	Result OnRefNullExpr(Type type) override { return v_.OnRefNull(loc(), type); }
@@ -493,8 +540,44 @@ private:
 		return v_.EndInitExpr();
 	}
 
+	void note_func_type(Index param_count, const Type *params,
+			    Index result_count, const Type *results)
+	{
+		ws_functype ft = {uint32_t(cx_->pool.size()), param_count,
+				  result_count, true};
+		for (Index i = 0; i < param_count + result_count; i++) {
+			Type t = i < param_count ? params[i]
+						 : results[i - param_count];
+			uint8_t vt = ws_valtype_of(t);
+			ft.known &= vt != WS_T_NONE;
+			cx_->pool.push_back(vt);
+		}
+		cx_->types.push_back(ft);
+	}
+
+	void note_memory(bool is_64)
+	{
+		memory_is_64_.push_back(is_64);
+		if (cx_)
+			cx_->memories.push_back(is_64 ? WS_T_I64 : WS_T_I32);
+	}
+
+	/* A function that ref.func may name in a body. */
+	void declare(Index func)
+	{
+		if (!cx_)
+			return;
+		if (func >= cx_->declared.size()) {
+			if (func >= cx_->funcs.size())
+				return; /* out of range: wabt says so */
+			cx_->declared.resize(func + 1);
+		}
+		cx_->declared[func] = true;
+	}
+
 	Errors *errors_;
 	SharedValidator v_;
+	ws_body_context *cx_; /* set when bodies are skipped */
 	std::vector<bool> memory_is_64_;
 	Type global_type_ = Type::I32;
 	Index data_memory_ = 0;
@@ -729,51 +812,50 @@ std::vector<uint8_t> module_part(const uint8_t *p, const Layout &l,
 	return out;
 }
 
-/* Below this much code a share costs more than it saves. */
-const size_t kMinPartBytes = 32 * 1024;
+/*
+ * How many shares to cut `items` items of `bytes` bytes into, for up to
+ * `threads` threads: twice as many as threads, so that a helper the
+ * scheduler starts late costs little, but none under `min_bytes`.
+ */
+size_t share_count(size_t bytes, size_t items, unsigned threads,
+		   size_t min_bytes)
+{
+	size_t shares = 2 * size_t(threads);
+	if (shares > bytes / min_bytes)
+		shares = bytes / min_bytes;
+	return shares < items ? shares : items;
+}
+
+/* Where `shares` contiguous runs of items, of about equal bytes, start
+ * (and the last one ends): item i ends `end_of(i)` bytes in. */
+template <typename EndOf>
+std::vector<size_t> cut_items(size_t items, size_t shares, EndOf end_of)
+{
+	std::vector<size_t> cut(shares + 1, items);
+	size_t bytes = items ? end_of(items - 1) : 0;
+	cut[0] = 0;
+	for (size_t i = 0, k = 1; i < items && k < shares; i++)
+		if (end_of(i) * shares >= bytes * k)
+			cut[k++] = i + 1;
+	return cut;
+}
 
 /*
- * Validates the function bodies in up to `threads` threads (the caller's
- * included). The bodies are cut into twice as many shares as threads,
- * each read as a module of its own; threads take shares until none is
- * left, so a helper the scheduler starts late costs little. True only
- * when every share is valid; false means "ask the single pass", which also
- * gives the first error in file order.
+ * share_valid(k) for every k below `shares`, in up to `threads` threads
+ * (the caller's included) that take shares until none is left. True only
+ * when every share is valid.
  */
-bool valid_in_parts(const uint8_t *p, size_t len, unsigned threads)
+template <typename ShareValid>
+bool all_shares_valid(size_t shares, unsigned threads,
+		      const ShareValid &share_valid)
 {
-	Layout l;
-	if (!read_layout(&l, p, len) || l.bodies.empty())
-		return false;
-	size_t code_bytes = l.bodies.back().end - l.bodies.front().begin;
-	size_t shares = 2 * size_t(threads);
-	if (shares > code_bytes / kMinPartBytes)
-		shares = code_bytes / kMinPartBytes;
-	if (shares > l.bodies.size())
-		shares = l.bodies.size();
-	if (shares < 2)
-		return false;
-	if (threads > shares)
-		threads = unsigned(shares);
-
-	/* Contiguous runs of bodies, of about equal bytes. */
-	std::vector<size_t> cut(shares + 1, l.bodies.size());
-	cut[0] = 0;
-	for (size_t i = 0, k = 1; i < l.bodies.size() && k < shares; i++) {
-		size_t done = l.bodies[i].end - l.bodies.front().begin;
-		if (done * shares >= code_bytes * k)
-			cut[k++] = i + 1;
-	}
-
 	std::atomic<size_t> next(0);
 	std::atomic<bool> failed(false);
 	auto work = [&]() {
 		size_t k;
 		while (!failed && (k = next++) < shares) {
 			try {
-				std::vector<uint8_t> m =
-					module_part(p, l, cut[k], cut[k + 1]);
-				if (!validate_buffer(m.data(), m.size()).valid)
+				if (!share_valid(k))
 					failed = true;
 			} catch (...) {
 				failed = true;
@@ -781,6 +863,8 @@ bool valid_in_parts(const uint8_t *p, size_t len, unsigned threads)
 		}
 	};
 	std::vector<std::thread> helpers;
+	if (threads > shares)
+		threads = unsigned(shares);
 	try {
 		for (unsigned t = 1; t < threads; t++)
 			helpers.emplace_back(work);
@@ -793,6 +877,73 @@ bool valid_in_parts(const uint8_t *p, size_t len, unsigned threads)
 	return !failed;
 }
 
+/* Below this much code a module part costs more than it saves. */
+const size_t kMinPartBytes = 32 * 1024;
+
+/*
+ * Validates the function bodies in up to `threads` threads, each share of
+ * the bodies read by wabt as a module of its own. True only when every
+ * share is valid; false means "ask the single pass", which also gives the
+ * first error in file order.
+ */
+bool valid_in_parts(const uint8_t *p, size_t len, unsigned threads)
+{
+	Layout l;
+	if (!read_layout(&l, p, len) || l.bodies.empty())
+		return false;
+	size_t first = l.bodies.front().begin;
+	size_t shares = share_count(l.bodies.back().end - first,
+				    l.bodies.size(), threads, kMinPartBytes);
+	if (shares < 2)
+		return false;
+	std::vector<size_t> cut = cut_items(
+		l.bodies.size(), shares,
+		[&](size_t i) { return l.bodies[i].end - first; });
+	return all_shares_valid(shares, threads, [&](size_t k) {
+		std::vector<uint8_t> m = module_part(p, l, cut[k], cut[k + 1]);
+		return validate_buffer(m.data(), m.size()).valid;
+	});
+}
+
+/* Below this much code a thread of the quick check costs more than it
+ * saves (starting one takes about as long as checking this much). */
+const size_t kMinQuickShareBytes = 64 * 1024;
+
+/*
+ * The quick way: wabt reads and validates all but the function bodies,
+ * then ws_bodies_valid checks those, in up to `threads` threads. True only
+ * when both find the module valid; false means "ask wabt's full pass",
+ * for the answer and the reason.
+ */
+bool valid_quickly(const uint8_t *p, size_t len, unsigned threads)
+{
+	ReadBinaryOptions options = read_options();
+	options.skip_function_bodies = true;
+	Errors errors;
+	ws_body_context cx;
+	Validator validator(&errors, options.features, &cx);
+	if (Failed(ReadBinary(p, len, &validator, options)) || !errors.empty())
+		return false;
+	const ws_optable &ops = ws_optable_for(options.features);
+	const std::vector<ws_body> &bodies = cx.bodies;
+	for (const ws_body &b : bodies)
+		if (b.begin > b.end || b.end > len)
+			return false; /* wabt checked; never read past the end */
+	if (bodies.empty())
+		return true;
+	size_t first = bodies.front().begin;
+	size_t shares = share_count(bodies.back().end - first, bodies.size(),
+				    threads, kMinQuickShareBytes);
+	if (threads < 2 || shares < 2)
+		return ws_bodies_valid(cx, ops, p, 0, bodies.size());
+	std::vector<size_t> cut = cut_items(
+		bodies.size(), shares,
+		[&](size_t i) { return bodies[i].end - first; });
+	return all_shares_valid(shares, threads, [&](size_t k) {
+		return ws_bodies_valid(cx, ops, p, cut[k], cut[k + 1]);
+	});
+}
+
 /* One thread per CPU, up to 8, for modules that can use two. */
 unsigned default_parts(size_t len)
 {
@@ -802,10 +953,14 @@ unsigned default_parts(size_t len)
 	return cpus < 8 ? cpus : 8;
 }
 
-int validate(const void *data, size_t len, unsigned parts)
+/* With `quick`, ws_bodies_valid first; wabt's full pass when it cannot
+ * tell, and always without `quick`. */
+int validate(const void *data, size_t len, unsigned parts, bool quick = true)
 {
 	const uint8_t *p = static_cast<const uint8_t *>(data);
 	try {
+		if (quick && valid_quickly(p, len, parts))
+			return 0;
 		if (parts > 1 && valid_in_parts(p, len, parts))
 			return 0;
 		Outcome out = validate_buffer(p, len);
@@ -836,4 +991,18 @@ extern "C" int ws__validate(const void *data, size_t len)
 extern "C" int ws__validate_parts(const void *data, size_t len, unsigned parts)
 {
 	return validate(data, len, parts);
+}
+
+extern "C" int ws__validate_full(const void *data, size_t len)
+{
+	return validate(data, len, 1, false);
+}
+
+extern "C" int ws__validate_quick(const void *data, size_t len)
+{
+	try {
+		return valid_quickly(static_cast<const uint8_t *>(data), len, 1);
+	} catch (...) {
+		return 0;
+	}
 }

@@ -29,6 +29,15 @@ int ws__validate(const void *data, size_t len);
  */
 int ws__validate_parts(const void *data, size_t len, unsigned parts);
 
+/*
+ * For tests: wabt's full pass alone, as ws__validate_parts(data, len, 1)
+ * without the quick check of function bodies (lib/validate_body.h) that
+ * the others try first; and that quick check alone: 1 when it finds the
+ * module valid, 0 when it cannot tell (it sets no error).
+ */
+int ws__validate_full(const void *data, size_t len);
+int ws__validate_quick(const void *data, size_t len);
+
 #ifdef __cplusplus
 }
 #endif
