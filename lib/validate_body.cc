@@ -87,6 +87,7 @@ enum op_kind : uint8_t {
 	K_MEMORY_COPY,
 	K_MEMORY_FILL,
 	K_ATOMIC_FENCE,
+	K_COUNT
 };
 
 struct op_info {
@@ -288,6 +289,9 @@ private:
 				o.kind = K_NONE;
 		if (typed && o.r == WS_T_NONE && result != Type::Void)
 			o.kind = K_NONE;
+		/* the checker pushes these kinds' results unconditionally */
+		if ((o.kind == K_PLAIN || o.kind == K_LANE) && o.r == WS_T_NONE)
+			o.kind = K_NONE;
 		ops[slot] = o;
 	}
 };
@@ -319,25 +323,28 @@ const uint8_t kSingle[8] = {0, 1, 2, 3, 4, 5, 6, 7};
  * per local. */
 const uint64_t kFlatLocals = 1 << 16;
 
+/* For the helpers of the checker's loop: kept in registers. */
+#define HOT inline __attribute__((always_inline))
+
 /* Reads a body's immediates as wabt does, bounded by the body's end. */
 struct reader {
 	const uint8_t *p, *end;
 
-	bool u8(uint8_t *out)
+	HOT bool u8(uint8_t *out)
 	{
 		if (p >= end)
 			return false;
 		*out = *p++;
 		return true;
 	}
-	bool skip(size_t n)
+	HOT bool skip(size_t n)
 	{
 		if (size_t(end - p) < n)
 			return false;
 		p += n;
 		return true;
 	}
-	bool u32(uint32_t *out)
+	HOT bool u32(uint32_t *out)
 	{
 		if (p < end && *p < 0x80) {
 			*out = *p++;
@@ -347,13 +354,13 @@ struct reader {
 		p += n;
 		return n > 0;
 	}
-	bool u64(uint64_t *out)
+	HOT bool u64(uint64_t *out)
 	{
 		size_t n = wabt::ReadU64Leb128(p, end, out);
 		p += n;
 		return n > 0;
 	}
-	bool s32(uint32_t *out)
+	HOT bool s32(uint32_t *out)
 	{
 		if (p < end && *p < 0x80) {
 			*out = uint32_t(int32_t(int8_t(*p++ << 1)) >> 1);
@@ -363,7 +370,7 @@ struct reader {
 		p += n;
 		return n > 0;
 	}
-	bool s64()
+	HOT bool s64()
 	{
 		if (p < end && *p < 0x80) {
 			p++;
@@ -375,7 +382,7 @@ struct reader {
 		return n > 0;
 	}
 	/* A count of items that each take at least a byte. */
-	bool count(uint32_t *out)
+	HOT bool count(uint32_t *out)
 	{
 		return u32(out) && *out <= size_t(end - p);
 	}
@@ -384,21 +391,21 @@ struct reader {
 class body_checker {
 public:
 	body_checker(const ws_body_context &cx, const ws_optable &ops)
-		: cx_(cx), ops_(ops), stack_(1024), ctrls_()
+		: cx_(cx), ops_(ops), stack_(1024), ctrls_(64)
 	{
-		ctrls_.reserve(64);
 	}
 
 	bool check(const ws_body &body, const uint8_t *data);
 
 private:
 	bool read_locals(reader *r, const ws_functype &ft);
-	bool local_type(uint32_t index, uint8_t *out) const;
-	bool value_type(reader *r, uint8_t *out) const;
-	bool block_type(reader *r, uint32_t *np, const uint8_t **params,
-			uint32_t *nr, const uint8_t **results) const;
-	bool memarg(reader *r, const op_info &o, bool atomic,
-		    uint8_t *index_type) const;
+	HOT bool local_type(uint32_t index, uint8_t *out) const;
+	bool run_type(uint32_t index, uint8_t *out) const;
+	HOT bool value_type(reader *r, uint8_t *out) const;
+	HOT bool block_type(reader *r, uint32_t *np, const uint8_t **params,
+			    uint32_t *nr, const uint8_t **results) const;
+	HOT bool memarg(reader *r, const op_info &o, bool atomic,
+			uint8_t *index_type) const;
 
 	const ws_body_context &cx_;
 	const ws_optable &ops_;
@@ -409,7 +416,7 @@ private:
 	uint64_t nlocals_ = 0;
 };
 
-bool body_checker::value_type(reader *r, uint8_t *out) const
+HOT bool body_checker::value_type(reader *r, uint8_t *out) const
 {
 	uint32_t v;
 	if (!r->s32(&v))
@@ -418,7 +425,7 @@ bool body_checker::value_type(reader *r, uint8_t *out) const
 	return *out != WS_T_NONE && ops_.types[*out];
 }
 
-bool body_checker::block_type(reader *r, uint32_t *np,
+HOT bool body_checker::block_type(reader *r, uint32_t *np,
 			      const uint8_t **params, uint32_t *nr,
 			      const uint8_t **results) const
 {
@@ -454,8 +461,8 @@ bool body_checker::block_type(reader *r, uint32_t *np,
 bool body_checker::read_locals(reader *r, const ws_functype &ft)
 {
 	const uint8_t *params = cx_.pool.data() + ft.first;
-	uint32_t decls, n;
-	uint8_t type;
+	uint32_t decls, n = 0;
+	uint8_t type = 0;
 	const uint8_t *start;
 
 	if (!r->count(&decls))
@@ -496,7 +503,7 @@ bool body_checker::read_locals(reader *r, const ws_functype &ft)
 	return true;
 }
 
-bool body_checker::local_type(uint32_t index, uint8_t *out) const
+HOT bool body_checker::local_type(uint32_t index, uint8_t *out) const
 {
 	if (index >= nlocals_)
 		return false;
@@ -504,6 +511,11 @@ bool body_checker::local_type(uint32_t index, uint8_t *out) const
 		*out = locals_[index];
 		return true;
 	}
+	return run_type(index, out);
+}
+
+bool body_checker::run_type(uint32_t index, uint8_t *out) const
+{
 	size_t lo = 0, hi = runs_.size();
 	while (lo < hi) { /* first run whose end is past index */
 		size_t mid = (lo + hi) / 2;
@@ -517,7 +529,7 @@ bool body_checker::local_type(uint32_t index, uint8_t *out) const
 }
 
 /* A memarg, as wabt's ReadMemLocation and CheckAlign see it. */
-bool body_checker::memarg(reader *r, const op_info &o, bool atomic,
+HOT bool body_checker::memarg(reader *r, const op_info &o, bool atomic,
 			  uint8_t *index_type) const
 {
 	uint32_t align, mem = 0;
@@ -610,18 +622,54 @@ bool body_checker::memarg(reader *r, const op_info &o, bool atomic,
 #define SET_UNREACHABLE() do { sp = h; unr = top->unreachable = true; } while (0)
 #define ENTER(kind_, np_, params_, nr_, results_)                      \
 	do {                                                           \
-		ctrls_.push_back(ctrl{uint32_t(sp), (kind_), false,    \
-				      (np_), (nr_), (params_),         \
-				      (results_)});                    \
-		top = &ctrls_.back();                                  \
+		if (nc == ctrls_.size()) {                             \
+			ctrls_.resize(2 * nc);                         \
+			cs = ctrls_.data();                            \
+		}                                                      \
+		cs[nc++] = ctrl{uint32_t(sp), (kind_), false, (np_),   \
+				(nr_), (params_), (results_)};         \
+		top = &cs[nc - 1];                                     \
 		h = sp;                                                \
 		unr = false;                                           \
 		PUSH_TYPES(np_, params_);                              \
 	} while (0)
 #define IS_REF(t) ((t) == WS_T_FUNCREF || (t) == WS_T_EXTERNREF)
+/* On to the next instruction: one indirect jump per handler, which the
+ * CPU predicts far better than the single one of a switch. */
+#define NEXT()                                                         \
+	do {                                                           \
+		NEED(r.p < r.end); /* no `end` closed the function */  \
+		o = &ops_.ops[*r.p++];                                 \
+		goto *kHandler[o->kind];                               \
+	} while (0)
+/* The label a branch to `depth` goes to, and the types it takes. */
+#define LABEL_TYPES(depth, n, types)                                   \
+	do {                                                           \
+		const ctrl &l_ = cs[nc - 1 - (depth)];                 \
+		(n) = l_.kind == C_LOOP ? l_.np : l_.nr;               \
+		(types) = l_.kind == C_LOOP ? l_.params : l_.results;  \
+	} while (0)
 
 bool body_checker::check(const ws_body &body, const uint8_t *data)
 {
+	static void *const kHandler[] = {
+		&&op_none, &&op_plain, &&op_mem, &&op_mem, &&op_lane,
+		&&op_mem, &&op_prefix, &&op_unreachable, &&op_nop,
+		&&op_block, &&op_block, &&op_block, &&op_else, &&op_end,
+		&&op_br, &&op_br_if, &&op_br_table, &&op_return, &&op_call,
+		&&op_call, &&op_call, &&op_call, &&op_drop, &&op_select,
+		&&op_select_t, &&op_local_get, &&op_local_set,
+		&&op_local_tee, &&op_global_get, &&op_global_set,
+		&&op_memory_size, &&op_memory_size, &&op_i32_const,
+		&&op_i64_const, &&op_f32_const, &&op_f64_const,
+		&&op_v128_const, &&op_shuffle, &&op_ref_null,
+		&&op_ref_is_null, &&op_ref_func, &&op_memory_init,
+		&&op_data_drop, &&op_memory_copy, &&op_memory_fill,
+		&&op_atomic_fence,
+	};
+	static_assert(sizeof(kHandler) / sizeof(kHandler[0]) == K_COUNT,
+		      "one handler per op_kind, in its order");
+
 	reader r = {data + body.begin, data + body.end};
 	if (body.func >= cx_.funcs.size() ||
 	    cx_.funcs[body.func] >= cx_.types.size())
@@ -630,321 +678,301 @@ bool body_checker::check(const ws_body &body, const uint8_t *data)
 	const uint8_t *pool = cx_.pool.data();
 	uint8_t *st = stack_.data();
 	size_t sp = 0, cap = stack_.size();
-	ctrl *top;
-	size_t h;
+	ctrl *cs = ctrls_.data(), *top;
+	size_t nc = 0, h;
 	bool unr;
+	const op_info *o;
+	uint32_t a, b;
+	uint8_t t, t1, t2;
 
 	NEED(ft.known && read_locals(&r, ft));
-	ctrls_.clear();
 	ENTER(C_FUNC, 0, nullptr, ft.results, pool + ft.first + ft.params);
+	NEXT();
 
-	while (r.p < r.end) {
-		uint32_t slot = *r.p++;
-		const op_info *o = &ops_.ops[slot];
-		uint32_t a, b;
-		uint8_t t, t1, t2;
-	dispatch:
-		switch (o->kind) {
-		case K_PLAIN:
-			if (o->n == 2 && sp >= h + 2 && st[sp - 1] == o->p[1] &&
-			    st[sp - 2] == o->p[0]) {
-				sp -= 2; /* the common case, quickly */
-			} else {
-				for (unsigned i = o->n; i-- > 0;)
-					POP(o->p[i]);
-			}
-			if (o->r != WS_T_NONE)
-				PUSH(o->r);
-			break;
-		case K_MEM:
-		case K_ATOMIC:
-		case K_MEM_LANE:
-			NEED(memarg(&r, *o, o->kind == K_ATOMIC, &t));
-			if (o->kind == K_MEM_LANE)
-				NEED(r.u8(&t1) && t1 < o->lanes);
-			for (unsigned i = o->n; i-- > 1;)
-				POP(o->p[i]);
-			POP(t);
-			if (o->r != WS_T_NONE)
-				PUSH(o->r);
-			break;
-		case K_LANE:
-			NEED(r.u8(&t1) && t1 < o->lanes);
-			for (unsigned i = o->n; i-- > 0;)
-				POP(o->p[i]);
-			PUSH(o->r);
-			break;
-		case K_PREFIX: {
-			int s;
-			NEED(r.u32(&a) && (s = slot_of(slot, a)) >= 0);
-			slot = unsigned(s);
-			o = &ops_.ops[slot];
-			NEED(o->kind != K_PREFIX);
-			goto dispatch;
-		}
-		case K_UNREACHABLE:
-			SET_UNREACHABLE();
-			break;
-		case K_NOP:
-			break;
-		case K_BLOCK:
-		case K_LOOP:
-		case K_IF: {
-			uint32_t np, nr;
-			const uint8_t *params, *results;
-			NEED(block_type(&r, &np, &params, &nr, &results));
-			if (o->kind == K_IF)
-				POP(WS_T_I32);
-			POP_TYPES(np, params);
-			ENTER(o->kind == K_BLOCK  ? C_BLOCK
-			      : o->kind == K_LOOP ? C_LOOP
-						  : C_IF,
-			      np, params, nr, results);
-			break;
-		}
-		case K_ELSE:
-			NEED(top->kind == C_IF);
-			POP_TYPES(top->nr, top->results);
-			NEED(sp == h);
-			PUSH_TYPES(top->np, top->params);
-			top->kind = C_ELSE;
-			unr = top->unreachable = false;
-			break;
-		case K_END: {
-			POP_TYPES(top->nr, top->results);
-			NEED(sp == h);
-			/* An `if` without `else` passes its params through. */
-			if (top->kind == C_IF)
-				NEED(top->np == top->nr &&
-				     (!top->nr || !memcmp(top->params, top->results,
-							  top->nr)));
-			if (ctrls_.size() == 1) /* the function's own end */
-				return r.p == r.end;
-			uint32_t nr = top->nr;
-			const uint8_t *results = top->results;
-			ctrls_.pop_back();
-			top = &ctrls_.back();
-			h = top->height;
-			unr = top->unreachable;
-			PUSH_TYPES(nr, results);
-			break;
-		}
-		case K_BR:
-		case K_BR_IF: {
-			if (o->kind == K_BR_IF)
-				POP(WS_T_I32);
-			NEED(r.u32(&a) && a < ctrls_.size());
-			const ctrl &l = ctrls_[ctrls_.size() - 1 - a];
-			uint32_t n = l.kind == C_LOOP ? l.np : l.nr;
-			const uint8_t *types = l.kind == C_LOOP ? l.params : l.results;
-			if (o->kind == K_BR) {
-				CHECK_TYPES(n, types);
-				SET_UNREACHABLE();
-			} else {
-				POP_TYPES(n, types);
-				PUSH_TYPES(n, types);
-			}
-			break;
-		}
-		case K_BR_TABLE: {
-			uint32_t arity = 0;
-			NEED(r.count(&a));
-			POP(WS_T_I32);
-			for (uint32_t i = 0; i <= a; i++) { /* default last */
-				NEED(r.u32(&b) && b < ctrls_.size());
-				const ctrl &l = ctrls_[ctrls_.size() - 1 - b];
-				uint32_t n = l.kind == C_LOOP ? l.np : l.nr;
-				const uint8_t *types =
-					l.kind == C_LOOP ? l.params : l.results;
-				CHECK_TYPES(n, types);
-				NEED(i == 0 || n == arity);
-				arity = n;
-			}
-			SET_UNREACHABLE();
-			break;
-		}
-		case K_RETURN:
-			POP_TYPES(ctrls_[0].nr, ctrls_[0].results);
-			SET_UNREACHABLE();
-			break;
-		case K_CALL:
-		case K_RETURN_CALL:
-		case K_CALL_INDIRECT:
-		case K_RETURN_CALL_INDIRECT: {
-			bool indirect = o->kind == K_CALL_INDIRECT ||
-					o->kind == K_RETURN_CALL_INDIRECT;
-			bool tail = o->kind == K_RETURN_CALL ||
-				    o->kind == K_RETURN_CALL_INDIRECT;
-			NEED(r.u32(&a));
-			if (indirect) {
-				NEED(r.u32(&b) && b < cx_.tables.size());
-				NEED(a < cx_.types.size());
-				POP(WS_T_I32);
-			} else {
-				NEED(a < cx_.funcs.size());
-				a = cx_.funcs[a];
-				NEED(a < cx_.types.size());
-			}
-			const ws_functype &callee = cx_.types[a];
-			NEED(callee.known);
-			const uint8_t *params = pool + callee.first;
-			const uint8_t *results = params + callee.params;
-			POP_TYPES(callee.params, params);
-			if (!tail) {
-				PUSH_TYPES(callee.results, results);
-				break;
-			}
-			NEED(callee.results == ft.results &&
-			     (!ft.results ||
-			      !memcmp(results, pool + ft.first + ft.params,
-				      ft.results)));
-			SET_UNREACHABLE();
-			break;
-		}
-		case K_DROP:
-			POP_ANY();
-			break;
-		case K_SELECT_T:
-			NEED(r.count(&a) && a <= 1);
-			if (a == 1) {
-				NEED(value_type(&r, &t));
-				POP(WS_T_I32);
-				POP(t);
-				POP(t);
-				PUSH(WS_T_ANY); /* wabt's typed select pushes no type */
-				break;
-			}
-			[[fallthrough]]; /* `select` with no types */
-		case K_SELECT:
-			PEEK(0, t);
-			NEED(t == WS_T_I32 || t == WS_T_ANY);
-			PEEK(1, t1);
-			PEEK(2, t2);
-			NEED(!IS_REF(t1) && !IS_REF(t2));
-			NEED(t1 == t2 || t1 == WS_T_ANY || t2 == WS_T_ANY);
-			if (sp >= h + 3)
-				sp -= 3;
-			else
-				sp = h; /* unreachable, as PEEK saw */
-			PUSH(t1);
-			break;
-		case K_LOCAL_GET:
-			NEED(r.u32(&a) && local_type(a, &t));
-			PUSH(t);
-			break;
-		case K_LOCAL_SET:
-			NEED(r.u32(&a) && local_type(a, &t));
-			POP(t);
-			break;
-		case K_LOCAL_TEE:
-			NEED(r.u32(&a) && local_type(a, &t));
-			POP(t);
-			PUSH(t);
-			break;
-		case K_GLOBAL_GET:
-			NEED(r.u32(&a) && a < cx_.globals.size());
-			t = cx_.globals[a].type;
-			NEED(t != WS_T_NONE);
-			PUSH(t);
-			break;
-		case K_GLOBAL_SET:
-			NEED(r.u32(&a) && a < cx_.globals.size());
-			t = cx_.globals[a].type;
-			NEED(t != WS_T_NONE && cx_.globals[a].mutable_);
-			POP(t);
-			break;
-		case K_MEMORY_SIZE:
-		case K_MEMORY_GROW:
-			NEED(r.u32(&a) && a < cx_.memories.size());
-			t = cx_.memories[a];
-			if (o->kind == K_MEMORY_GROW)
-				POP(t);
-			PUSH(t);
-			break;
-		case K_MEMORY_FILL:
-			NEED(r.u32(&a) && a < cx_.memories.size());
-			t = cx_.memories[a];
-			POP(t);
-			POP(WS_T_I32);
-			POP(t);
-			break;
-		case K_MEMORY_COPY:
-			/* wabt names the first index "src" and types the
-			 * operands (first, second, size) accordingly. */
-			NEED(r.u32(&a) && a < cx_.memories.size());
-			NEED(r.u32(&b) && b < cx_.memories.size());
-			t1 = cx_.memories[a];
-			t2 = cx_.memories[b];
-			POP(t1 == WS_T_I64 && t2 != WS_T_I64 ? t2 : t1);
-			POP(t2);
-			POP(t1);
-			break;
-		case K_MEMORY_INIT:
-			NEED(cx_.has_data_count);
-			NEED(r.u32(&a) && a < cx_.data_count);
-			NEED(r.u32(&b) && b < cx_.memories.size());
-			POP(WS_T_I32);
-			POP(WS_T_I32);
-			POP(cx_.memories[b]);
-			break;
-		case K_DATA_DROP:
-			NEED(cx_.has_data_count);
-			NEED(r.u32(&a) && a < cx_.data_count);
-			break;
-		case K_I32_CONST:
-			NEED(r.s32(&a));
-			PUSH(WS_T_I32);
-			break;
-		case K_I64_CONST:
-			NEED(r.s64());
-			PUSH(WS_T_I64);
-			break;
-		case K_F32_CONST:
-			NEED(r.skip(4));
-			PUSH(WS_T_F32);
-			break;
-		case K_F64_CONST:
-			NEED(r.skip(8));
-			PUSH(WS_T_F64);
-			break;
-		case K_V128_CONST:
-			NEED(r.skip(16));
-			PUSH(WS_T_V128);
-			break;
-		case K_SHUFFLE:
-			NEED(r.end - r.p >= 16);
-			for (int i = 0; i < 16; i++)
-				NEED(r.p[i] < 32);
-			r.p += 16;
-			POP(WS_T_V128);
-			POP(WS_T_V128);
-			PUSH(WS_T_V128);
-			break;
-		case K_ATOMIC_FENCE:
-			NEED(r.u8(&t) && t == 0);
-			break;
-		case K_REF_NULL:
-			NEED(r.s32(&a));
-			t = ws_valtype_of(Type(int32_t(a)));
-			NEED(IS_REF(t) && ops_.types[t]);
-			PUSH(t);
-			break;
-		case K_REF_IS_NULL:
-			PEEK(0, t);
-			NEED(t == WS_T_ANY || IS_REF(t));
-			POP_ANY();
-			PUSH(WS_T_I32);
-			break;
-		case K_REF_FUNC:
-			NEED(r.u32(&a) && a < cx_.funcs.size());
-			NEED(a < cx_.declared.size() && cx_.declared[a]);
-			PUSH(WS_T_FUNCREF);
-			break;
-		default: /* K_NONE: not known here */
-			FAIL();
-		}
+op_plain:
+	if (o->n == 2 && sp >= h + 2 && st[sp - 1] == o->p[1] &&
+	    st[sp - 2] == o->p[0]) {
+		sp -= 2; /* the common case, quickly */
+	} else {
+		for (unsigned i = o->n; i-- > 0;)
+			POP(o->p[i]);
 	}
-	return false; /* no `end` closes the function */
+	PUSH(o->r);
+	NEXT();
+op_mem: /* and atomic, mem_lane */
+	NEED(memarg(&r, *o, o->kind == K_ATOMIC, &t));
+	if (o->kind == K_MEM_LANE)
+		NEED(r.u8(&t1) && t1 < o->lanes);
+	for (unsigned i = o->n; i-- > 1;)
+		POP(o->p[i]);
+	POP(t);
+	if (o->r != WS_T_NONE)
+		PUSH(o->r);
+	NEXT();
+op_lane:
+	NEED(r.u8(&t1) && t1 < o->lanes);
+	for (unsigned i = o->n; i-- > 0;)
+		POP(o->p[i]);
+	PUSH(o->r);
+	NEXT();
+op_prefix: {
+	int slot;
+	NEED(r.u32(&a) && (slot = slot_of(uint32_t(o - ops_.ops), a)) >= 0);
+	o = &ops_.ops[slot];
+	NEED(o->kind != K_PREFIX);
+	goto *kHandler[o->kind];
+}
+op_unreachable:
+	SET_UNREACHABLE();
+	NEXT();
+op_nop:
+	NEXT();
+op_block: { /* and loop, if */
+	uint32_t np, nr;
+	const uint8_t *params, *results;
+	NEED(block_type(&r, &np, &params, &nr, &results));
+	if (o->kind == K_IF)
+		POP(WS_T_I32);
+	POP_TYPES(np, params);
+	ENTER(o->kind == K_BLOCK  ? C_BLOCK
+	      : o->kind == K_LOOP ? C_LOOP
+				  : C_IF,
+	      np, params, nr, results);
+	NEXT();
+}
+op_else:
+	NEED(top->kind == C_IF);
+	POP_TYPES(top->nr, top->results);
+	NEED(sp == h);
+	PUSH_TYPES(top->np, top->params);
+	top->kind = C_ELSE;
+	unr = top->unreachable = false;
+	NEXT();
+op_end: {
+	POP_TYPES(top->nr, top->results);
+	NEED(sp == h);
+	/* An `if` without `else` passes its params through. */
+	if (top->kind == C_IF)
+		NEED(top->np == top->nr &&
+		     (!top->nr || !memcmp(top->params, top->results, top->nr)));
+	if (nc == 1) /* the function's own end */
+		return r.p == r.end;
+	uint32_t nr = top->nr;
+	const uint8_t *results = top->results;
+	nc--;
+	top = &cs[nc - 1];
+	h = top->height;
+	unr = top->unreachable;
+	PUSH_TYPES(nr, results);
+	NEXT();
+}
+op_br: {
+	uint32_t n;
+	const uint8_t *types;
+	NEED(r.u32(&a) && a < nc);
+	LABEL_TYPES(a, n, types);
+	CHECK_TYPES(n, types);
+	SET_UNREACHABLE();
+	NEXT();
+}
+op_br_if: {
+	uint32_t n;
+	const uint8_t *types;
+	POP(WS_T_I32);
+	NEED(r.u32(&a) && a < nc);
+	LABEL_TYPES(a, n, types);
+	POP_TYPES(n, types);
+	PUSH_TYPES(n, types);
+	NEXT();
+}
+op_br_table: {
+	uint32_t arity = 0, n;
+	const uint8_t *types;
+	NEED(r.count(&a));
+	POP(WS_T_I32);
+	for (uint32_t i = 0; i <= a; i++) { /* the default last */
+		NEED(r.u32(&b) && b < nc);
+		LABEL_TYPES(b, n, types);
+		CHECK_TYPES(n, types);
+		NEED(i == 0 || n == arity);
+		arity = n;
+	}
+	SET_UNREACHABLE();
+	NEXT();
+}
+op_return:
+	POP_TYPES(cs[0].nr, cs[0].results);
+	SET_UNREACHABLE();
+	NEXT();
+op_call: { /* and call_indirect, return_call, return_call_indirect */
+	bool indirect = o->kind == K_CALL_INDIRECT ||
+			o->kind == K_RETURN_CALL_INDIRECT;
+	bool tail = o->kind == K_RETURN_CALL ||
+		    o->kind == K_RETURN_CALL_INDIRECT;
+	NEED(r.u32(&a));
+	if (indirect) {
+		NEED(r.u32(&b) && b < cx_.tables.size());
+		NEED(a < cx_.types.size());
+		POP(WS_T_I32);
+	} else {
+		NEED(a < cx_.funcs.size());
+		a = cx_.funcs[a];
+		NEED(a < cx_.types.size());
+	}
+	const ws_functype &callee = cx_.types[a];
+	NEED(callee.known);
+	const uint8_t *params = pool + callee.first;
+	const uint8_t *results = params + callee.params;
+	POP_TYPES(callee.params, params);
+	if (!tail) {
+		PUSH_TYPES(callee.results, results);
+		NEXT();
+	}
+	NEED(callee.results == ft.results &&
+	     (!ft.results ||
+	      !memcmp(results, pool + ft.first + ft.params, ft.results)));
+	SET_UNREACHABLE();
+	NEXT();
+}
+op_drop:
+	POP_ANY();
+	NEXT();
+op_select_t:
+	NEED(r.count(&a) && a <= 1);
+	if (a == 0)
+		goto op_select;
+	NEED(value_type(&r, &t));
+	POP(WS_T_I32);
+	POP(t);
+	POP(t);
+	PUSH(WS_T_ANY); /* wabt's typed select pushes no type */
+	NEXT();
+op_select:
+	PEEK(0, t);
+	NEED(t == WS_T_I32 || t == WS_T_ANY);
+	PEEK(1, t1);
+	PEEK(2, t2);
+	NEED(!IS_REF(t1) && !IS_REF(t2));
+	NEED(t1 == t2 || t1 == WS_T_ANY || t2 == WS_T_ANY);
+	if (sp >= h + 3)
+		sp -= 3;
+	else
+		sp = h; /* unreachable, as PEEK saw */
+	PUSH(t1);
+	NEXT();
+op_local_get:
+	NEED(r.u32(&a) && local_type(a, &t));
+	PUSH(t);
+	NEXT();
+op_local_set:
+	NEED(r.u32(&a) && local_type(a, &t));
+	POP(t);
+	NEXT();
+op_local_tee:
+	NEED(r.u32(&a) && local_type(a, &t));
+	POP(t);
+	PUSH(t);
+	NEXT();
+op_global_get:
+	NEED(r.u32(&a) && a < cx_.globals.size());
+	t = cx_.globals[a].type;
+	NEED(t != WS_T_NONE);
+	PUSH(t);
+	NEXT();
+op_global_set:
+	NEED(r.u32(&a) && a < cx_.globals.size());
+	t = cx_.globals[a].type;
+	NEED(t != WS_T_NONE && cx_.globals[a].mutable_);
+	POP(t);
+	NEXT();
+op_memory_size: /* and memory.grow */
+	NEED(r.u32(&a) && a < cx_.memories.size());
+	t = cx_.memories[a];
+	if (o->kind == K_MEMORY_GROW)
+		POP(t);
+	PUSH(t);
+	NEXT();
+op_memory_fill:
+	NEED(r.u32(&a) && a < cx_.memories.size());
+	t = cx_.memories[a];
+	POP(t);
+	POP(WS_T_I32);
+	POP(t);
+	NEXT();
+op_memory_copy:
+	/* wabt names the first index "src" and types the operands
+	 * (first, second, size) accordingly. */
+	NEED(r.u32(&a) && a < cx_.memories.size());
+	NEED(r.u32(&b) && b < cx_.memories.size());
+	t1 = cx_.memories[a];
+	t2 = cx_.memories[b];
+	POP(t1 == WS_T_I64 && t2 != WS_T_I64 ? t2 : t1);
+	POP(t2);
+	POP(t1);
+	NEXT();
+op_memory_init:
+	NEED(cx_.has_data_count);
+	NEED(r.u32(&a) && a < cx_.data_count);
+	NEED(r.u32(&b) && b < cx_.memories.size());
+	POP(WS_T_I32);
+	POP(WS_T_I32);
+	POP(cx_.memories[b]);
+	NEXT();
+op_data_drop:
+	NEED(cx_.has_data_count);
+	NEED(r.u32(&a) && a < cx_.data_count);
+	NEXT();
+op_i32_const:
+	NEED(r.s32(&a));
+	PUSH(WS_T_I32);
+	NEXT();
+op_i64_const:
+	NEED(r.s64());
+	PUSH(WS_T_I64);
+	NEXT();
+op_f32_const:
+	NEED(r.skip(4));
+	PUSH(WS_T_F32);
+	NEXT();
+op_f64_const:
+	NEED(r.skip(8));
+	PUSH(WS_T_F64);
+	NEXT();
+op_v128_const:
+	NEED(r.skip(16));
+	PUSH(WS_T_V128);
+	NEXT();
+op_shuffle:
+	NEED(r.end - r.p >= 16);
+	for (int i = 0; i < 16; i++)
+		NEED(r.p[i] < 32);
+	r.p += 16;
+	POP(WS_T_V128);
+	POP(WS_T_V128);
+	PUSH(WS_T_V128);
+	NEXT();
+op_atomic_fence:
+	NEED(r.u8(&t) && t == 0);
+	NEXT();
+op_ref_null:
+	NEED(r.s32(&a));
+	t = ws_valtype_of(Type(int32_t(a)));
+	NEED(IS_REF(t) && ops_.types[t]);
+	PUSH(t);
+	NEXT();
+op_ref_is_null:
+	PEEK(0, t);
+	NEED(t == WS_T_ANY || IS_REF(t));
+	POP_ANY();
+	PUSH(WS_T_I32);
+	NEXT();
+op_ref_func:
+	NEED(r.u32(&a) && a < cx_.funcs.size());
+	NEED(a < cx_.declared.size() && cx_.declared[a]);
+	PUSH(WS_T_FUNCREF);
+	NEXT();
+op_none: /* not known here */
+	FAIL();
 }
 
 } // namespace

@@ -37,12 +37,20 @@ static void put_all(struct bytes *b, const void *p, size_t n)
 		put(b, ((const unsigned char *)p)[i]);
 }
 
+/* Set while a body is written: its LEB128s are sometimes padded, as
+ * encoders may (wabt reads up to 5 bytes for 32 bits). */
+static int pad_lebs;
+static unsigned below(unsigned n);
+
 static void put_u(struct bytes *b, uint64_t v)
 {
+	int pad = pad_lebs && v < (1u << 21) && below(100) < 3 ? 1 + (int)below(2) : 0;
 	do {
-		put(b, (v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		put(b, (v & 0x7f) | (v > 0x7f || pad ? 0x80 : 0));
 		v >>= 7;
 	} while (v);
+	for (; pad > 0; pad--)
+		put(b, pad > 1 ? 0x80 : 0x00);
 }
 
 static void put_s(struct bytes *b, int64_t v)
@@ -128,8 +136,9 @@ static struct gen {
 	int declared, has_datacount, ndata;
 	/* the body being written */
 	struct bytes *out;
-	int func, nlocals;
-	unsigned char ltype[16];
+	int func, nruns;
+	uint32_t nlocals, run_end[8]; /* locals, as runs of one type */
+	unsigned char run_type[8];
 	unsigned char st[512];
 	int sp;
 	struct ctrl c[8];
@@ -139,6 +148,22 @@ static struct gen {
 static struct functype *ft_of(int func)
 {
 	return &g.types[g.ftype[func]];
+}
+
+static void add_locals(uint32_t n, unsigned char t)
+{
+	g.nlocals += n;
+	g.run_end[g.nruns] = g.nlocals;
+	g.run_type[g.nruns++] = t;
+}
+
+/* A local, any one: its index and type. */
+static uint32_t pick_local(unsigned char *t)
+{
+	int run = (int)below(g.nruns);
+	uint32_t start = run ? g.run_end[run - 1] : 0;
+	*t = g.run_type[run];
+	return start + (uint32_t)(rnd() % (g.run_end[run] - start));
 }
 
 /* ---- the body writer's model of the type stack ---- */
@@ -173,9 +198,10 @@ static void produce(unsigned char t)
 	struct bytes *o = g.out;
 	int want_local = chance(30);
 
-	for (int i = 0; want_local && i < g.nlocals; i++) {
-		int l = (int)below(g.nlocals);
-		if (g.ltype[l] == t) {
+	for (int i = 0; want_local && g.nruns && i < 4; i++) {
+		unsigned char lt;
+		uint32_t l = pick_local(&lt);
+		if (lt == t) {
 			put(o, 0x20), put_u(o, l);
 			model_push(t);
 			return;
@@ -687,10 +713,12 @@ static void instruction(void)
 
 	if (r < 25) {
 		numeric();
-	} else if (r < 33 && g.nlocals) {
-		int l = (int)below(g.nlocals + (chance(1) ? 2 : 0));
-		unsigned char t = l < g.nlocals ? g.ltype[l] : I32;
+	} else if (r < 33 && g.nruns) {
+		unsigned char t;
+		uint32_t l = pick_local(&t);
 		int op = (int)below(3);
+		if (chance(1))
+			l = g.nlocals + (uint32_t)below(2), t = I32;
 		if (op)
 			need1(t);
 		put(o, (unsigned char)(0x20 + op)), put_u(o, l);
@@ -739,7 +767,8 @@ static void instruction(void)
 		set_poly();
 	} else if (r < 73) {
 		unsigned char t = any_type(), in[3] = {t, t, I32};
-		int typed = chance(30) || t == FUNCREF || t == EXTERNREF;
+		int typed = chance(30) ||
+			    ((t == FUNCREF || t == EXTERNREF) && chance(95));
 		need(in, 3);
 		put(o, typed ? 0x1c : 0x1b);
 		if (typed)
@@ -794,16 +823,19 @@ static void body(struct bytes *code, int func)
 	g.out = &b;
 	g.func = func;
 	g.nlocals = 0;
+	g.nruns = 0;
 	for (int i = 0; i < ft->np; i++)
-		g.ltype[g.nlocals++] = ft->p[i];
+		add_locals(1, ft->p[i]);
 	put_u(&b, decls);
 	for (int i = 0; i < decls; i++) {
-		int n = 1 + (int)below(3);
+		/* now and then more than the checker keeps one by one */
+		uint32_t n = chance(97) ? 1 + below(3)
+			     : chance(70) ? 65530 + below(12) : 200000;
 		unsigned char t = any_type();
 		put_u(&b, n), put(&b, t);
-		for (int k = 0; k < n; k++)
-			g.ltype[g.nlocals++] = t;
+		add_locals(n, t);
 	}
+	pad_lebs = 1;
 	g.sp = 0;
 	g.nc = 1;
 	memset(&g.c[0], 0, sizeof(g.c[0]));
@@ -815,6 +847,7 @@ static void body(struct bytes *code, int func)
 		close_block();
 	settle();
 	put(&b, 0x0b);
+	pad_lebs = 0;
 
 	/* Sometimes break it: a byte changed, added or taken away. */
 	for (int m = chance(12) ? 1 + (int)below(2) : 0; m > 0 && b.len; m--) {
