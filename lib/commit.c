@@ -1,5 +1,6 @@
 /* commit.c - every write: build a tree, commit, compare-and-swap the ref. */
 #include "commitqueue.h"
+#include "objbatch.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,8 @@
 #include <unistd.h>
 
 #define MAX_ATTEMPTS 1000
+/* Packs (one per batch) beyond which writers merge them. */
+#define MAX_PACKS 16
 
 static void backoff(int attempt)
 {
@@ -228,7 +231,7 @@ static int move_ref(ws_store *store, ref_group *g)
 static int commit_round(ws_store *store, ref_group *groups, size_t ngroups,
 			int *locked)
 {
-	int made = 0, moved = 0, retry = 0, error;
+	int made = 0, moved = 0, retry = 0, error = 0;
 
 	*locked = 0;
 	for (size_t i = 0; i < ngroups; i++)
@@ -236,9 +239,14 @@ static int commit_round(ws_store *store, ref_group *groups, size_t ngroups,
 			apply_group(store, &groups[i]);
 			made |= groups[i].made;
 		}
-	if (!made)
+	if (!made) {
+		if (store->objbatch) /* e.g. a blob whose edit then failed */
+			ws_objbatch_clear(store->objbatch);
 		return 0;
-	if ((error = ws_store__sync_objects(store)) < 0) {
+	}
+	if (store->objbatch && (error = ws_objbatch_flush(store->objbatch)) < 0)
+		ws_objbatch_clear(store->objbatch);
+	if (error < 0 || (error = ws_store__sync_objects(store)) < 0) {
 		for (size_t i = 0; i < ngroups; i++)
 			if (!groups[i].finished)
 				fail_made(&groups[i], error);
@@ -351,7 +359,10 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 	req.message = message;
 	req.fn = fn;
 	req.payload = payload;
-	ws_commitqueue__submit(store->queue, &req);
+	if (ws_commitqueue__submit(store->queue, &req))
+		/* our write is done; a failed merge only leaves packs for
+		 * the next one */
+		(void)ws_store__pack_consolidate(store, MAX_PACKS);
 	ws_store__unlock(store);
 	free(refname);
 	if (req.error)

@@ -1,6 +1,10 @@
 /* commitqueue.c - one queue of pending writes per store root and process. */
 #include "commitqueue.h"
 
+#include "objbatch.h"
+
+#include <limits.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +13,8 @@
 
 /* A bound on one batch, so a leader acknowledges its own write soon. */
 #define MAX_BATCH 128
+/* Every batch writes a pack; every so many, one writer merges them. */
+#define UPKEEP_EVERY 8
 
 struct ws_commitqueue {
 	char *root;
@@ -19,6 +25,7 @@ struct ws_commitqueue {
 	ws_commit_req *head, **tail;
 	int leading;           /* a thread is committing a batch */
 	ws_store *committer;   /* the leader's private handle, opened lazily */
+	unsigned batches;      /* since the last upkeep */
 	struct ws_commitqueue *next;
 };
 
@@ -86,20 +93,38 @@ static void fail_all(ws_commit_req *batch, int error)
 	}
 }
 
+static int open_committer(ws_commitqueue *q)
+{
+	char objects[PATH_MAX + 16];
+	int error;
+
+	if ((error = ws_store__open_private(&q->committer, q->root)) < 0)
+		return error;
+	snprintf(objects, sizeof(objects), "%s/objects", q->root);
+	if ((error = ws_objbatch_attach(&q->committer->objbatch,
+					q->committer->repo, objects)) < 0) {
+		ws_store_free(q->committer);
+		q->committer = NULL;
+	}
+	return error;
+}
+
 static void lead(ws_commitqueue *q, ws_commit_req *batch)
 {
 	int error = 0;
 
 	if (!q->committer)
-		error = ws_store__open_private(&q->committer, q->root);
+		error = open_committer(q);
 	if (error < 0)
 		fail_all(batch, error);
 	else
 		ws_store__commit_batch(q->committer, batch);
 }
 
-void ws_commitqueue__submit(ws_commitqueue *q, ws_commit_req *req)
+int ws_commitqueue__submit(ws_commitqueue *q, ws_commit_req *req)
 {
+	int upkeep = 0;
+
 	req->done = 0;
 	req->next = NULL;
 	pthread_mutex_lock(&q->lock);
@@ -135,7 +160,12 @@ void ws_commitqueue__submit(ws_commitqueue *q, ws_commit_req *req)
 			r->done = 1;
 		}
 		q->leading = 0;
+		if (++q->batches >= UPKEEP_EVERY) {
+			q->batches = 0;
+			upkeep = 1;
+		}
 		pthread_cond_broadcast(&q->changed);
 	}
 	pthread_mutex_unlock(&q->lock);
+	return upkeep;
 }

@@ -36,8 +36,9 @@ int ws_commitqueue__join(ws_commitqueue **out, const char *root);
 void ws_commitqueue__leave(ws_commitqueue *queue);
 
 /* Queues `req` and returns once it is done (its out fields set). The
- * calling thread may lead and commit the batch it belongs to. */
-void ws_commitqueue__submit(ws_commitqueue *queue, ws_commit_req *req);
+ * calling thread may lead and commit the batch it belongs to. Returns 1
+ * when that thread should now merge packs (its write is already done). */
+int ws_commitqueue__submit(ws_commitqueue *queue, ws_commit_req *req);
 
 /* Applies a batch of requests (linked by `next`) through `committer`;
  * sets every request's out fields. Implemented in commit.c. */

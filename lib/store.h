@@ -25,6 +25,9 @@ struct ws_store {
 	int gc_lock_fd;    /* <root>/wasmstore/gc.lock, opened on first use */
 	int gc_lock_depth; /* nested holds by this handle */
 	struct ws_commitqueue *queue; /* this process's writes to the root */
+	/* the queue's own handle only: objects written go to memory, then to
+	 * one pack per batch (objbatch.h) */
+	struct ws_objbatch *objbatch;
 };
 
 /* Opens a handle that does not join the root's commit queue: the one
