@@ -2,6 +2,7 @@
 #include "commitqueue.h"
 
 #include "hex.h"
+#include "objbatch.h"
 
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
@@ -409,29 +410,24 @@ int ws_store__index_tree(ws_store *store, git_tree *tree)
 	return 0;
 }
 
-/* Asks the backends themselves: git_odb_exists also answers from the
- * handle's cache, which may hold objects another process's gc deleted. */
-static int on_disk(git_odb *odb, const git_oid *id)
-{
-	for (size_t i = 0; i < git_odb_num_backends(odb); i++) {
-		git_odb_backend *b = NULL;
-		if (git_odb_get_backend(&b, odb, i) == 0 && b->exists &&
-		    b->exists(b, id) == 1)
-			return 1;
-	}
-	return 0;
-}
-
+/*
+ * Asks a fresh object database: a long-lived handle may still answer from
+ * its cache, or from a pack it keeps open that another process's gc has
+ * deleted since. Only set and restore ask, so the cost (one look at the
+ * pack directory) does not matter.
+ */
 int ws_store__object_exists(ws_store *store, const git_oid *id)
 {
+	char objects[PATH_MAX + 16];
 	git_odb *odb = NULL;
 	int found;
 
-	if (git_repository_odb(&odb, store->repo) < 0)
+	if (store->objbatch && ws_objbatch_holds(store->objbatch, id))
+		return 1; /* written by this batch, not yet flushed */
+	snprintf(objects, sizeof(objects), "%s/objects", store->root);
+	if (git_odb_open(&odb, objects) < 0)
 		return 0;
-	found = on_disk(odb, id);
-	if (!found && git_odb_refresh(odb) == 0) /* packs written meanwhile */
-		found = on_disk(odb, id);
+	found = git_odb_exists(odb, id);
 	git_odb_free(odb);
 	return found;
 }
