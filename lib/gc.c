@@ -11,6 +11,7 @@
 #include "store.h"
 
 #include "hex.h"
+#include "objbatch.h"
 
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
@@ -603,7 +604,11 @@ int ws_gc(size_t *deleted, ws_store *store, const char *branch)
 	    (error = repack(&gc, &packs)) < 0 ||
 	    (error = prune_raw_cache(&gc)) < 0)
 		goto done;
-	error = forget_deleted(store);
+	/* what is left, the squash's own pack included, in one pack as
+	 * after git gc */
+	if ((error = forget_deleted(store)) == 0 &&
+	    (error = ws_store__pack_consolidate(store, 1)) > 0)
+		error = 0; /* it merged */
 done:
 	if (locked)
 		ws_store__unlock(store);

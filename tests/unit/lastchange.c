@@ -137,14 +137,18 @@ TEST(test_lastchange__changed_back_or_removed_and_added_again_is_a_change)
 	ws_store_free(s);
 }
 
-/* Deletes the loose object of `commit`, so that reading it fails. */
+/* Deletes `commit`'s object, so that reading it fails: its loose file,
+ * or the pack holding it (each write packs its own objects). */
 static int drop_object(ws_store *s, const char *commit)
 {
-	char path[4300];
+	char cmd[9000];
 
-	snprintf(path, sizeof(path), "%s/objects/%.2s/%s", ws_store_root(s),
-		 commit, commit + 2);
-	return unlink(path);
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s/objects' && { rm %.2s/%s 2>/dev/null || "
+		 "for i in pack/*.idx; do git show-index <$i | grep -q %s && "
+		 "rm $i ${i%%.idx}.pack && break; done; }",
+		 ws_store_root(s), commit, commit + 2, commit);
+	return system(cmd) == 0 ? 0 : -1;
 }
 
 TEST(test_lastchange__stops_once_every_child_is_accounted_for)
