@@ -50,8 +50,11 @@ test_expect_success 'backup writes a gzip tar of the whole root' '
 	grep -x "./HEAD" members &&
 	grep -x "./refs/heads/main" members &&
 	grep -x "./refs/heads/dev" members &&
-	blob=$(git hash-object a.wasm) &&
-	grep -x "./objects/$(echo $blob | cut -c1-2)/$(echo $blob | cut -c3-)" members
+	grep "^./objects/pack/pack-.*\.pack$" members &&
+	grep "^./objects/pack/pack-.*\.idx$" members &&
+	mkdir unpacked && tar xzf store.tar.gz -C unpacked &&
+	git --git-dir=unpacked cat-file -e $(git hash-object a.wasm) &&
+	rm -rf unpacked
 '
 
 test_expect_success 'backup archives the refs before the objects' '
