@@ -7,9 +7,14 @@ N=${BENCH_ADDS:-300}
 GIT_N=${BENCH_GIT_ADDS:-100}
 SB="$WS_BUILD/bench/store-bench"
 
-git_loop_rate() { # adds/s of the naive git CLI loop (hash-object .. update-ref)
+git_loop_rate() { # RUN [durable] -> adds/s of the naive git CLI loop
 	local repo="$BENCH_TMP/git.$1" i b p t c
 	git init -q --bare "$repo"
+	# durable: git fsyncs every object, the index and the ref it writes,
+	# the guarantee our adds give (git's default fsyncs refs and packs
+	# but not loose objects)
+	[ "${2:-}" = durable ] && git -C "$repo" config core.fsync all &&
+		git -C "$repo" config core.fsyncMethod fsync
 	export GIT_DIR="$repo" GIT_INDEX_FILE="$repo/bench-index" \
 		GIT_AUTHOR_NAME=b GIT_AUTHOR_EMAIL=b@b GIT_COMMITTER_NAME=b GIT_COMMITTER_EMAIL=b@b
 	for i in $(seq 1 $GIT_N); do head -c 1024 /dev/urandom >"$BENCH_TMP/m$i"; done
@@ -25,6 +30,10 @@ git_loop_rate() { # adds/s of the naive git CLI loop (hash-object .. update-ref)
 	local t1=$(now)
 	unset GIT_DIR GIT_INDEX_FILE
 	awk -v n=$GIT_N -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", n / (b - a) }'
+}
+
+writers_rate() { # ROOT THREADS -> adds/s of N adds from THREADS threads
+	"$SB" writers "$1" "$N" "$2" | awk '{ print $4 }'
 }
 
 ours_rate() { # ROOT PREFIX -> adds/s
@@ -44,19 +53,29 @@ cli_rate() { # adds/s of `wasmstore add` one process per module
 echo "== store: durable adds of distinct 1 KB modules ($RUNS runs, medians)"
 for r in $(seq 1 $RUNS); do
 	git_loop_rate $r >>"$BENCH_TMP/git.rates"
+	git_loop_rate d$r durable >>"$BENCH_TMP/gitd.rates"
 	ours_rate "$BENCH_TMP/ours.$r" a >>"$BENCH_TMP/ours.rates"
+	writers_rate "$BENCH_TMP/w4.$r" 4 >>"$BENCH_TMP/w4.rates"
+	writers_rate "$BENCH_TMP/w16.$r" 16 >>"$BENCH_TMP/w16.rates"
 	"$SB" fill "$BENCH_TMP/flat.$r" 10000 flat >/dev/null
 	ours_rate "$BENCH_TMP/flat.$r" x >>"$BENCH_TMP/flat.rates"
 	"$SB" fill "$BENCH_TMP/nested.$r" 10000 nested >/dev/null
 	ours_rate "$BENCH_TMP/nested.$r" d042/x >>"$BENCH_TMP/nested.rates"
-	rm -rf "$BENCH_TMP"/git.$r "$BENCH_TMP"/ours.$r "$BENCH_TMP"/flat.$r
+	rm -rf "$BENCH_TMP"/git.$r "$BENCH_TMP"/git.d$r "$BENCH_TMP"/ours.$r \
+		"$BENCH_TMP"/w4.$r "$BENCH_TMP"/w16.$r "$BENCH_TMP"/flat.$r
 done
 git=$(median <"$BENCH_TMP/git.rates")
+gitd=$(median <"$BENCH_TMP/gitd.rates")
 ours=$(median <"$BENCH_TMP/ours.rates")
+w4=$(median <"$BENCH_TMP/w4.rates")
+w16=$(median <"$BENCH_TMP/w16.rates")
 flat=$(median <"$BENCH_TMP/flat.rates")
 nested=$(median <"$BENCH_TMP/nested.rates")
 report "naive git CLI loop (reference)" "$git" "adds/s"
-report "wasmstore library, empty store" "$ours" "adds/s  x$(ratio "$ours" "$git") vs git"
+report "naive git CLI loop, core.fsync=all" "$gitd" "adds/s"
+report "wasmstore library, empty store" "$ours" "adds/s  x$(ratio "$ours" "$git") vs git, x$(ratio "$ours" "$gitd") vs durable git"
+report "wasmstore library, 4 writer threads" "$w4" "adds/s  x$(ratio "$w4" "$git") vs git, x$(ratio "$w4" "$gitd") vs durable git"
+report "wasmstore library, 16 writer threads" "$w16" "adds/s  x$(ratio "$w16" "$git") vs git, x$(ratio "$w16" "$gitd") vs durable git"
 report "wasmstore library, 10,000 modules in one dir" "$flat" "adds/s  x$(ratio "$flat" "$git") vs git"
 report "wasmstore library, 10,000 modules nested" "$nested" "adds/s  x$(ratio "$nested" "$git") vs git"
 if command -v wasmstore >/dev/null; then
