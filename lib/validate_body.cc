@@ -344,10 +344,16 @@ struct reader {
 		p += n;
 		return true;
 	}
+	/* One and two bytes here, longer ones by wabt: the same result. */
 	HOT bool u32(uint32_t *out)
 	{
 		if (p < end && *p < 0x80) {
 			*out = *p++;
+			return true;
+		}
+		if (end - p >= 2 && p[1] < 0x80) {
+			*out = (p[0] & 0x7fu) | uint32_t(p[1]) << 7;
+			p += 2;
 			return true;
 		}
 		size_t n = wabt::ReadU32Leb128(p, end, out);
@@ -364,6 +370,12 @@ struct reader {
 	{
 		if (p < end && *p < 0x80) {
 			*out = uint32_t(int32_t(int8_t(*p++ << 1)) >> 1);
+			return true;
+		}
+		if (end - p >= 2 && p[1] < 0x80) { /* sign bit: bit 13 */
+			uint32_t v = (p[0] & 0x7fu) | uint32_t(p[1]) << 7;
+			*out = uint32_t(int32_t(v << 18) >> 18);
+			p += 2;
 			return true;
 		}
 		size_t n = wabt::ReadS32Leb128(p, end, out);
