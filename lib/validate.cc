@@ -188,6 +188,8 @@ public:
 	Result BeginElemSegment(Index, Index table_index,
 				uint8_t flags) override
 	{
+		if (cx_)
+			cx_->elems.push_back(WS_T_NONE);
 		return v_.OnElemSegment(loc(), var(table_index),
 					segment_kind(flags));
 	}
@@ -201,6 +203,8 @@ public:
 	}
 	Result OnElemSegmentElemType(Index, Type elem_type) override
 	{
+		if (cx_ && !cx_->elems.empty())
+			cx_->elems.back() = ws_valtype_of(elem_type);
 		return v_.OnElemSegmentElemType(loc(), elem_type);
 	}
 	Result OnElemSegmentElemExpr_RefNull(Index, Type type) override

@@ -87,6 +87,14 @@ enum op_kind : uint8_t {
 	K_MEMORY_COPY,
 	K_MEMORY_FILL,
 	K_ATOMIC_FENCE,
+	K_TABLE_GET,
+	K_TABLE_SET,
+	K_TABLE_SIZE,
+	K_TABLE_GROW,
+	K_TABLE_FILL,
+	K_TABLE_COPY,
+	K_TABLE_INIT,
+	K_ELEM_DROP,
 	K_COUNT
 };
 
@@ -140,6 +148,8 @@ uint8_t one_byte_kind(uint32_t code)
 	case 0x22: return K_LOCAL_TEE;
 	case 0x23: return K_GLOBAL_GET;
 	case 0x24: return K_GLOBAL_SET;
+	case 0x25: return K_TABLE_GET;
+	case 0x26: return K_TABLE_SET;
 	case 0x3f: return K_MEMORY_SIZE;
 	case 0x40: return K_MEMORY_GROW;
 	case 0x41: return K_I32_CONST;
@@ -150,7 +160,7 @@ uint8_t one_byte_kind(uint32_t code)
 	case 0xd1: return K_REF_IS_NULL;
 	case 0xd2: return K_REF_FUNC;
 	}
-	return K_NONE; /* exceptions, table.get/set, call_ref: to wabt */
+	return K_NONE; /* exception handling, call_ref: to wabt */
 }
 
 /* The kind of an opcode, by its encoding (the spec's, as wabt reads it). */
@@ -169,8 +179,14 @@ uint8_t kind_of(uint32_t prefix, uint32_t code)
 		case 9: return K_DATA_DROP;
 		case 10: return K_MEMORY_COPY;
 		case 11: return K_MEMORY_FILL;
+		case 12: return K_TABLE_INIT;
+		case 13: return K_ELEM_DROP;
+		case 14: return K_TABLE_COPY;
+		case 15: return K_TABLE_GROW;
+		case 16: return K_TABLE_SIZE;
+		case 17: return K_TABLE_FILL;
 		}
-		return code < 8 ? K_PLAIN : K_NONE; /* table.* left to wabt */
+		return code < 8 ? K_PLAIN : K_NONE;
 	case 0xfe:
 		if (code == 3)
 			return K_ATOMIC_FENCE;
@@ -677,7 +693,9 @@ bool body_checker::check(const ws_body &body, const uint8_t *data)
 		&&op_v128_const, &&op_shuffle, &&op_ref_null,
 		&&op_ref_is_null, &&op_ref_func, &&op_memory_init,
 		&&op_data_drop, &&op_memory_copy, &&op_memory_fill,
-		&&op_atomic_fence,
+		&&op_atomic_fence, &&op_table_get, &&op_table_set,
+		&&op_table_size, &&op_table_grow, &&op_table_fill,
+		&&op_table_copy, &&op_table_init, &&op_elem_drop,
 	};
 	static_assert(sizeof(kHandler) / sizeof(kHandler[0]) == K_COUNT,
 		      "one handler per op_kind, in its order");
@@ -982,6 +1000,55 @@ op_ref_func:
 	NEED(r.u32(&a) && a < cx_.funcs.size());
 	NEED(a < cx_.declared.size() && cx_.declared[a]);
 	PUSH(WS_T_FUNCREF);
+	NEXT();
+op_table_get: /* the table's element type: t */
+	NEED(r.u32(&a) && a < cx_.tables.size());
+	NEED((t = cx_.tables[a]) != WS_T_NONE);
+	POP(WS_T_I32);
+	PUSH(t);
+	NEXT();
+op_table_set:
+	NEED(r.u32(&a) && a < cx_.tables.size());
+	NEED((t = cx_.tables[a]) != WS_T_NONE);
+	POP(t);
+	POP(WS_T_I32);
+	NEXT();
+op_table_size:
+	NEED(r.u32(&a) && a < cx_.tables.size());
+	PUSH(WS_T_I32);
+	NEXT();
+op_table_grow:
+	NEED(r.u32(&a) && a < cx_.tables.size());
+	NEED((t = cx_.tables[a]) != WS_T_NONE);
+	POP(WS_T_I32);
+	POP(t);
+	PUSH(WS_T_I32);
+	NEXT();
+op_table_fill:
+	NEED(r.u32(&a) && a < cx_.tables.size());
+	NEED((t = cx_.tables[a]) != WS_T_NONE);
+	POP(WS_T_I32);
+	POP(t);
+	POP(WS_T_I32);
+	NEXT();
+op_table_copy: /* destination, then source: same element type */
+	NEED(r.u32(&a) && a < cx_.tables.size());
+	NEED(r.u32(&b) && b < cx_.tables.size());
+	NEED(cx_.tables[a] != WS_T_NONE && cx_.tables[a] == cx_.tables[b]);
+	POP(WS_T_I32);
+	POP(WS_T_I32);
+	POP(WS_T_I32);
+	NEXT();
+op_table_init: /* segment, then table: same element type */
+	NEED(r.u32(&a) && a < cx_.elems.size());
+	NEED(r.u32(&b) && b < cx_.tables.size());
+	NEED(cx_.elems[a] != WS_T_NONE && cx_.elems[a] == cx_.tables[b]);
+	POP(WS_T_I32);
+	POP(WS_T_I32);
+	POP(WS_T_I32);
+	NEXT();
+op_elem_drop:
+	NEED(r.u32(&a) && a < cx_.elems.size());
 	NEXT();
 op_none: /* not known here */
 	FAIL();

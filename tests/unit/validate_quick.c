@@ -134,6 +134,8 @@ static struct gen {
 	unsigned char gtype[4];
 	int gmut[4];
 	int declared, has_datacount, ndata;
+	int nelems;
+	unsigned char elem_type[3];
 	/* the body being written */
 	struct bytes *out;
 	int func, nruns;
@@ -503,6 +505,56 @@ static void bulk(void)
 	free(ins.p);
 }
 
+static void table_op(void)
+{
+	struct bytes ins = {0};
+	int x = (int)below(g.ntables + chance(2));
+	int y = (int)below(g.ntables);
+	int seg = (int)below(g.nelems + chance(3));
+	unsigned char et = x < g.ntables ? g.table_type[x] : FUNCREF;
+	unsigned char t[3] = {I32, I32, I32};
+
+	if (!g.ntables)
+		return;
+	switch (below(8)) {
+	case 0: /* table.get */
+		put(&ins, 0x25), put_u(&ins, x);
+		emit(&ins, t, 1, et);
+		break;
+	case 1: /* table.set */
+		put(&ins, 0x26), put_u(&ins, x);
+		t[1] = et;
+		emit(&ins, t, 2, 0);
+		break;
+	case 2: /* table.size */
+		put(&ins, 0xfc), put_u(&ins, 16), put_u(&ins, x);
+		emit(&ins, t, 0, I32);
+		break;
+	case 3: /* table.grow */
+		put(&ins, 0xfc), put_u(&ins, 15), put_u(&ins, x);
+		t[0] = et;
+		emit(&ins, t, 2, I32);
+		break;
+	case 4: /* table.fill */
+		put(&ins, 0xfc), put_u(&ins, 17), put_u(&ins, x);
+		t[1] = et;
+		emit(&ins, t, 3, 0);
+		break;
+	case 5: /* table.copy */
+		put(&ins, 0xfc), put_u(&ins, 14), put_u(&ins, x), put_u(&ins, y);
+		emit(&ins, t, 3, 0);
+		break;
+	case 6: /* table.init */
+		put(&ins, 0xfc), put_u(&ins, 12), put_u(&ins, seg), put_u(&ins, x);
+		emit(&ins, t, 3, 0);
+		break;
+	default: /* elem.drop */
+		put(&ins, 0xfc), put_u(&ins, 13), put_u(&ins, seg);
+		emit(&ins, t, 0, 0);
+	}
+	free(ins.p);
+}
+
 static void call(void)
 {
 	struct bytes ins = {0};
@@ -787,6 +839,8 @@ static void instruction(void)
 		atomic();
 	} else if (r < 86 && g.nmem) {
 		bulk();
+	} else if (r < 88 && g.ntables) {
+		table_op();
 	} else if (r < 90) {
 		switch (below(3)) {
 		case 0:
@@ -979,13 +1033,33 @@ static void module(struct bytes *m)
 		put_u(&s, 1), put_all(&s, "\1e\0", 3), put_u(&s, 0);
 		section(m, 7, &s);
 	}
+	/* Maybe one segment that declares every function for ref.func,
+	 * and passive ones of either reference type, for table.init. */
 	g.declared = chance(60);
-	if (g.declared) { /* declares every function for ref.func */
-		put_u(&s, 1), put(&s, 3), put(&s, 0), put_u(&s, g.nfuncs);
+	int passive = (int)below(3);
+	put_u(&s, g.declared + passive);
+	if (g.declared) {
+		put(&s, 3), put(&s, 0), put_u(&s, g.nfuncs);
 		for (int i = 0; i < g.nfuncs; i++)
 			put_u(&s, i);
-		section(m, 9, &s);
+		g.elem_type[g.nelems++] = FUNCREF;
 	}
+	for (int i = 0; i < passive; i++) {
+		unsigned char t = chance(50) ? FUNCREF : EXTERNREF;
+		int n = (int)below(3);
+		put(&s, 5), put(&s, t), put_u(&s, n);
+		for (int k = 0; k < n; k++) {
+			if (t == FUNCREF && chance(50))
+				put(&s, 0xd2), put_u(&s, below(g.nfuncs));
+			else
+				put(&s, 0xd0), put(&s, t);
+			put(&s, 0x0b);
+		}
+		g.elem_type[g.nelems++] = t;
+	}
+	if (g.declared + passive)
+		section(m, 9, &s);
+	s.len = 0;
 	g.ndata = (int)below(3);
 	g.has_datacount = chance(70);
 	if (g.has_datacount) {
@@ -1132,6 +1206,18 @@ static const struct known known[] = {
 	{"a simd lane out of range",
 	 BODY("\x00\x41\x00\xfd\x11\xfd\x1b\x04\x0b"),
 	 "lane index must be less than 4 (got 4)"},
+	{"gets from table 0",
+	 BODY("\x00\x41\x00\x25\x00\x1a\x20\x00\x0b"), NULL},
+	{"sets an i32 into table 0",
+	 BODY("\x00\x41\x00\x41\x00\x26\x00\x20\x00\x0b"),
+	 "type mismatch in table.set, expected [i32, funcref] but got "
+	 "[i32, i32]"},
+	{"grows table 1 of 1",
+	 BODY("\x00\xd0\x70\x41\x01\xfc\x0f\x01\x1a\x20\x00\x0b"),
+	 "table variable out of range: 1 (max 1)"},
+	{"initializes table 0 from segment 0",
+	 BODY("\x00\x41\x00\x41\x00\x41\x00\xfc\x0c\x00\x00\x20\x00\x0b"),
+	 NULL},
 	{"an atomic load, not aligned",
 	 BODY("\x00\x41\x00\xfe\x10\x01\x00\x0b"),
 	 "alignment must be equal to natural alignment (4)"},
