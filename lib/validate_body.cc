@@ -11,8 +11,8 @@
  */
 #include "validate_body.h"
 
+#include <algorithm>
 #include <cstring>
-#include <new>
 
 #include <wabt/leb128.h>
 #include <wabt/opcode.h>
@@ -509,12 +509,11 @@ bool body_checker::read_locals(reader *r, const ws_functype &ft)
 	r->p = start;
 	if (nlocals_ <= kFlatLocals) {
 		locals_.resize(nlocals_);
-		memcpy(locals_.data(), params, ft.params);
-		size_t at = ft.params;
+		std::copy(params, params + ft.params, locals_.begin());
+		auto at = locals_.begin() + ft.params;
 		for (uint32_t i = 0; i < decls; i++) {
 			r->u32(&n), value_type(r, &type);
-			memset(locals_.data() + at, type, n);
-			at += n;
+			at = std::fill_n(at, n, type);
 		}
 	} else {
 		runs_.clear();

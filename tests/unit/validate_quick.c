@@ -828,11 +828,10 @@ static void instruction(void)
 		model_pop(3);
 		model_push(t);
 	} else if (r < 76) {
-		if (g.sp > top()->height)
-			g.sp--;
-		else
-			need1(any_type()), g.sp--;
+		if (g.sp == top()->height)
+			need1(any_type());
 		put(o, 0x1a);
+		model_pop(1);
 	} else if (r < 80) {
 		simd();
 	} else if (r < 83 && g.nmem) {
