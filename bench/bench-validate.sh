@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Validation of real modules: our in-process validator (median of many runs)
 # beside `wasm-validate --enable-all` (the whole command, as a user runs it)
-# and node's WebAssembly.validate on the same bytes (in-process, median).
+# and node's WebAssembly.validate on the same bytes (in-process, median);
+# also wabt's full pass alone in-process (our validator without its quick
+# check of function bodies).
 # Modules: the two fixtures, and the largest fetched module if tests/data
 # holds it (tests/fetch-test-data).
 . "$(dirname "$0")/lib.sh"
@@ -56,6 +58,7 @@ for m in "${modules[@]}"; do
 	first=$(awk '$1 == "first" { print $2 }' "$BENCH_TMP/vb.out")
 	ours=$(awk '$1 == "default" { print $2 }' "$BENCH_TMP/vb.out")
 	one=$(awk '$1 == "one-pass" { print $2 }' "$BENCH_TMP/vb.out")
+	full=$(awk '$1 == "wabt" { print $2 }' "$BENCH_TMP/vb.out")
 	wv=$(wasm_validate_ms "$m")
 	nv=$(node_validate_ms "$m")
 	echo "-- $name ($(wc -c <"$m") bytes)"
@@ -64,4 +67,5 @@ for m in "${modules[@]}"; do
 	report "wasmstore ws__validate" "$ours" "ms  x$(ratio "$wv" "$ours") vs wasm-validate, x$(ratio "$nv" "$ours") vs node"
 	report "wasmstore, one thread" "$one" "ms  x$(ratio "$wv" "$one") vs wasm-validate, x$(ratio "$nv" "$one") vs node"
 	report "wasmstore, first call in the process" "$first" "ms"
+	report "wabt's full pass alone, one thread" "$full" "ms  x$(ratio "$wv" "$full") vs wasm-validate"
 done

@@ -3,10 +3,12 @@
  *
  *   validate-bench FILE [RUNS]
  *
- * Prints three lines, times in milliseconds:
+ * Prints four lines, times in milliseconds:
  *   first <ms>           the process's first validation (cold caches)
  *   default <median_ms>  ws__validate, bodies shared among threads
  *   one-pass <median_ms> ws__validate_parts(..., 1), a single thread
+ *   wabt <median_ms>     ws__validate_full: wabt's full pass alone, one
+ *                        thread (what one-pass was before the quick check)
  */
 #include "validate.h"
 #include "wasmstore.h"
@@ -48,16 +50,19 @@ static unsigned char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
-/* Median of `runs` timed validations with `parts` threads (0: default). */
+enum { DEFAULT, ONE_PASS, WABT };
+
+/* Median of `runs` timed validations of the given kind. */
 static double median_ms(const unsigned char *data, size_t len, int runs,
-			unsigned parts, int *rc)
+			int kind, int *rc)
 {
 	double *t = malloc(runs * sizeof(*t)), m;
 
 	for (int i = 0; i < runs; i++) {
 		double t0 = now_ms();
-		*rc |= parts ? ws__validate_parts(data, len, parts)
-			     : ws__validate(data, len);
+		*rc |= kind == DEFAULT	  ? ws__validate(data, len)
+		       : kind == ONE_PASS ? ws__validate_parts(data, len, 1)
+					  : ws__validate_full(data, len);
 		t[i] = now_ms() - t0;
 	}
 	qsort(t, runs, sizeof(*t), by_value);
@@ -84,8 +89,9 @@ int main(int argc, char **argv)
 	double t0 = now_ms();
 	rc |= ws__validate(data, len);
 	printf("first %.3f\n", now_ms() - t0);
-	printf("default %.3f\n", median_ms(data, len, runs, 0, &rc));
-	printf("one-pass %.3f\n", median_ms(data, len, runs, 1, &rc));
+	printf("default %.3f\n", median_ms(data, len, runs, DEFAULT, &rc));
+	printf("one-pass %.3f\n", median_ms(data, len, runs, ONE_PASS, &rc));
+	printf("wabt %.3f\n", median_ms(data, len, runs, WABT, &rc));
 	free(data);
 	if (rc) {
 		fprintf(stderr, "validate-bench: %s\n", ws_error_last());
