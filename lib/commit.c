@@ -288,6 +288,8 @@ void ws_store__commit_batch(ws_store *store, ws_commit_req *batch)
 
 	for (ws_commit_req *r = batch; r; r = r->next)
 		n++;
+	/* a merge or gc elsewhere deleted packs: drop them between batches */
+	(void)ws_store__refresh_odb(store);
 	if (!(groups = calloc(n, sizeof(*groups))) ||
 	    !(slots = calloc(n, sizeof(*slots)))) {
 		int error = ws_error_set(WS_ERROR, "out of memory");

@@ -497,6 +497,8 @@ static int repack(gc_ctx *gc, old_packs *packs)
 				goto done;
 			}
 	}
+	if (packs->count) /* after the unlinks: handles reopen once more */
+		ws_store__packs_deleted(gc->store->root);
 done:
 	oidset_free(&kept);
 	git_packbuilder_free(pb);

@@ -418,7 +418,7 @@ static int consolidate(const char *dir, unsigned max_packs, int cleanup)
 	qsort(list.packs, list.count, sizeof(pack_info), by_size);
 	k = packs_to_merge(list.packs, list.count, max_packs);
 	if (k >= 2 && (error = merge_packs(dir, dirfd, &list, k)) == 0)
-		error = 1;
+		error = 1; /* the caller says so to other handles */
 done:
 	free(list.packs);
 	close(dirfd);
@@ -456,6 +456,8 @@ int ws_store__pack_consolidate(ws_store *store, unsigned max_packs)
 	if ((error = ws_store__lock(store, 0)) == 0) {
 		error = consolidate(dir, max_packs, cleanup);
 		ws_store__unlock(store);
+		if (error > 0)
+			ws_store__packs_deleted(store->root);
 	}
 	close(fd); /* releases pack.lock */
 	return error;

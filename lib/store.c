@@ -123,6 +123,52 @@ static int open_repository(git_repository **out, const char *root)
 }
 
 /*
+ * libgit2 keeps every pack it has seen in its list, even once deleted, and
+ * retries opening the gone ones on every miss. Whoever deletes packs (a
+ * merge, gc) makes wasmstore/packs-gone one byte longer; a handle that
+ * sees a new length reopens its object database.
+ */
+static off_t packs_gone(const char *root)
+{
+	char path[PATH_MAX + 32];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/wasmstore/packs-gone", root);
+	return stat(path, &st) == 0 ? st.st_size : 0;
+}
+
+void ws_store__packs_deleted(const char *root)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/wasmstore/packs-gone", root);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) >= 0) {
+		if (write(fd, "x", 1) < 0) {
+			/* then handles keep the gone packs a while longer */
+		}
+		close(fd);
+	}
+}
+
+int ws_store__refresh_odb(ws_store *store)
+{
+	char objects[PATH_MAX + 16];
+	int batch = store->objbatch != NULL, error;
+
+	if (packs_gone(store->root) == store->packs_gone)
+		return 0;
+	/* never while a batch holds objects: they live in the old database */
+	if (batch && ws_objbatch_count(store->objbatch) > 0)
+		return 0;
+	store->objbatch = NULL; /* goes with the old database */
+	if ((error = ws_store__open_odb(store)) < 0 || !batch)
+		return error;
+	snprintf(objects, sizeof(objects), "%s/objects", store->root);
+	return ws_objbatch_attach(&store->objbatch, store->repo, objects);
+}
+
+/*
  * Replaces the default object database with the same two backends (packs,
  * loose objects) but with fast zlib compression: wasm barely compresses,
  * and level 6 costs several times level 1 on every write.
@@ -136,6 +182,7 @@ int ws_store__open_odb(ws_store *store)
 	char objects[PATH_MAX + 16];
 	int error = 0;
 
+	store->packs_gone = packs_gone(root);
 	snprintf(objects, sizeof(objects), "%s/objects", root);
 	if (git_odb_new(&odb) < 0 ||
 	    git_odb_backend_pack(&packs, objects) < 0 ||
@@ -285,8 +332,11 @@ int ws_store__branch_head(git_commit **out, ws_store *store,
 	int error;
 
 	*out = NULL;
-	if ((error = ws_store__refname(&refname, store, branch)) < 0)
+	if ((error = ws_store__refname(&refname, store, branch)) < 0 ||
+	    (error = ws_store__refresh_odb(store)) < 0) {
+		free(refname);
 		return error;
+	}
 	error = git_reference_name_to_id(&id, store->repo, refname);
 	if (error == GIT_ENOTFOUND) {
 		error = 0;

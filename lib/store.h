@@ -28,6 +28,7 @@ struct ws_store {
 	/* the queue's own handle only: objects written go to memory, then to
 	 * one pack per batch (objbatch.h) */
 	struct ws_objbatch *objbatch;
+	off_t packs_gone; /* wasmstore/packs-gone's length at open_odb */
 };
 
 /* Opens a handle that does not join the root's commit queue: the one
@@ -112,6 +113,14 @@ int ws_store__object_exists(ws_store *store, const git_oid *id);
 /* Replaces the repository's object database with packs + loose objects
  * written with fast zlib compression (also after gc deleted packs). */
 int ws_store__open_odb(ws_store *store);
+
+/* Says that packs were deleted (wasmstore/packs-gone grows a byte). */
+void ws_store__packs_deleted(const char *root);
+
+/* Reopens the object database if packs were deleted since it was opened
+ * (libgit2 would go on trying them), keeping an empty objbatch attached.
+ * Called as a branch head is read, so every operation sees it. */
+int ws_store__refresh_odb(ws_store *store);
 
 /* mkdir -p. */
 int ws__mkdir_p(const char *path);
