@@ -160,10 +160,9 @@ int ws_commitqueue__submit(ws_commitqueue *q, ws_commit_req *req)
 			r->done = 1;
 		}
 		q->leading = 0;
-		if (++q->batches >= UPKEEP_EVERY) {
-			q->batches = 0;
+		/* the first batch too: a CLI process writes just one */
+		if (q->batches++ % UPKEEP_EVERY == 0)
 			upkeep = 1;
-		}
 		pthread_cond_broadcast(&q->changed);
 	}
 	pthread_mutex_unlock(&q->lock);
