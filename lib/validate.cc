@@ -141,6 +141,8 @@ public:
 	Result OnImportTag(Index, std::string_view, std::string_view, Index,
 			   Index sig_index) override
 	{
+		if (cx_)
+			cx_->tags.push_back(sig_index);
 		return v_.OnTag(loc(), var(sig_index));
 	}
 
@@ -177,6 +179,8 @@ public:
 	Result EndGlobalInitExpr(Index) override { return end_init_expr(); }
 	Result OnTagType(Index, Index sig_index) override
 	{
+		if (cx_)
+			cx_->tags.push_back(sig_index);
 		return v_.OnTag(loc(), var(sig_index));
 	}
 	Result OnExport(Index, ExternalKind kind, Index item_index,

@@ -95,6 +95,12 @@ enum op_kind : uint8_t {
 	K_TABLE_COPY,
 	K_TABLE_INIT,
 	K_ELEM_DROP,
+	K_TRY,
+	K_CATCH,
+	K_CATCH_ALL,
+	K_DELEGATE,
+	K_THROW,
+	K_RETHROW,
 	K_COUNT
 };
 
@@ -131,6 +137,10 @@ uint8_t one_byte_kind(uint32_t code)
 	case 0x03: return K_LOOP;
 	case 0x04: return K_IF;
 	case 0x05: return K_ELSE;
+	case 0x06: return K_TRY;
+	case 0x07: return K_CATCH;
+	case 0x08: return K_THROW;
+	case 0x09: return K_RETHROW;
 	case 0x0b: return K_END;
 	case 0x0c: return K_BR;
 	case 0x0d: return K_BR_IF;
@@ -140,6 +150,8 @@ uint8_t one_byte_kind(uint32_t code)
 	case 0x11: return K_CALL_INDIRECT;
 	case 0x12: return K_RETURN_CALL;
 	case 0x13: return K_RETURN_CALL_INDIRECT;
+	case 0x18: return K_DELEGATE;
+	case 0x19: return K_CATCH_ALL;
 	case 0x1a: return K_DROP;
 	case 0x1b: return K_SELECT;
 	case 0x1c: return K_SELECT_T;
@@ -160,7 +172,7 @@ uint8_t one_byte_kind(uint32_t code)
 	case 0xd1: return K_REF_IS_NULL;
 	case 0xd2: return K_REF_FUNC;
 	}
-	return K_NONE; /* exception handling, call_ref: to wabt */
+	return K_NONE; /* call_ref and the like: to wabt */
 }
 
 /* The kind of an opcode, by its encoding (the spec's, as wabt reads it). */
@@ -321,7 +333,8 @@ const ws_optable &ws_optable_for(const wabt::Features &features)
 
 namespace {
 
-enum ctrl_kind : uint8_t { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE };
+enum ctrl_kind : uint8_t { C_FUNC, C_BLOCK, C_LOOP, C_IF, C_ELSE, C_TRY,
+			  C_CATCH /* after catch or catch_all */ };
 
 /* One open block, as wabt's TypeChecker::Label. */
 struct ctrl {
@@ -434,6 +447,8 @@ private:
 			    uint32_t *nr, const uint8_t **results) const;
 	HOT bool memarg(reader *r, const op_info &o, bool atomic,
 			uint8_t *index_type) const;
+	bool tag_params(uint32_t type, uint32_t *n,
+			const uint8_t **types) const;
 
 	const ws_body_context &cx_;
 	const ws_optable &ops_;
@@ -552,6 +567,17 @@ bool body_checker::run_type(uint32_t index, uint8_t *out) const
 			lo = mid + 1;
 	}
 	*out = uint8_t(runs_[lo]);
+	return true;
+}
+
+/* A tag's values: its type's params (wabt made sure it has no results). */
+bool body_checker::tag_params(uint32_t type, uint32_t *n,
+			      const uint8_t **types) const
+{
+	if (type >= cx_.types.size() || !cx_.types[type].known)
+		return false;
+	*n = cx_.types[type].params;
+	*types = cx_.pool.data() + cx_.types[type].first;
 	return true;
 }
 
@@ -695,6 +721,8 @@ bool body_checker::check(const ws_body &body, const uint8_t *data)
 		&&op_atomic_fence, &&op_table_get, &&op_table_set,
 		&&op_table_size, &&op_table_grow, &&op_table_fill,
 		&&op_table_copy, &&op_table_init, &&op_elem_drop,
+		&&op_block, &&op_catch, &&op_catch, &&op_delegate,
+		&&op_throw, &&op_rethrow,
 	};
 	static_assert(sizeof(kHandler) / sizeof(kHandler[0]) == K_COUNT,
 		      "one handler per op_kind, in its order");
@@ -756,7 +784,7 @@ op_unreachable:
 	NEXT();
 op_nop:
 	NEXT();
-op_block: { /* and loop, if */
+op_block: { /* and loop, if, try */
 	uint32_t np, nr;
 	const uint8_t *params, *results;
 	NEED(block_type(&r, &np, &params, &nr, &results));
@@ -765,7 +793,8 @@ op_block: { /* and loop, if */
 	POP_TYPES(np, params);
 	ENTER(o->kind == K_BLOCK  ? C_BLOCK
 	      : o->kind == K_LOOP ? C_LOOP
-				  : C_IF,
+	      : o->kind == K_IF	  ? C_IF
+				  : C_TRY,
 	      np, params, nr, results);
 	NEXT();
 }
@@ -1048,6 +1077,47 @@ op_table_init: /* segment, then table: same element type */
 	NEXT();
 op_elem_drop:
 	NEED(r.u32(&a) && a < cx_.elems.size());
+	NEXT();
+op_catch: { /* and catch_all: after try, or another catch (as wabt) */
+	uint32_t n = 0;
+	const uint8_t *types = nullptr;
+	if (o->kind == K_CATCH) {
+		NEED(r.u32(&a) && a < cx_.tags.size());
+		NEED(tag_params(cx_.tags[a], &n, &types));
+	}
+	NEED(top->kind == C_TRY || top->kind == C_CATCH);
+	POP_TYPES(top->nr, top->results);
+	NEED(sp == h);
+	top->kind = C_CATCH;
+	unr = top->unreachable = false;
+	PUSH_TYPES(n, types);
+	NEXT();
+}
+op_delegate: { /* ends the try; its depth counts from outside it */
+	NEED(r.u32(&a) && a < nc - 1 && top->kind == C_TRY);
+	POP_TYPES(top->nr, top->results);
+	NEED(sp == h);
+	uint32_t nr = top->nr;
+	const uint8_t *results = top->results;
+	nc--;
+	top = &cs[nc - 1];
+	h = top->height;
+	unr = top->unreachable;
+	PUSH_TYPES(nr, results);
+	NEXT();
+}
+op_throw: {
+	uint32_t n;
+	const uint8_t *types;
+	NEED(r.u32(&a) && a < cx_.tags.size());
+	NEED(tag_params(cx_.tags[a], &n, &types));
+	POP_TYPES(n, types);
+	SET_UNREACHABLE();
+	NEXT();
+}
+op_rethrow: /* from a catch */
+	NEED(r.u32(&a) && a < nc && cs[nc - 1 - a].kind == C_CATCH);
+	SET_UNREACHABLE();
 	NEXT();
 op_none: /* not known here */
 	FAIL();

@@ -7,8 +7,8 @@
  * reads each body once, in place, and type-checks it the way wabt 1.0.32's
  * reader and SharedValidator do. It never explains a refusal: "false" only
  * means "let wabt read this module", which finds the error and its message.
- * So the check may refuse more than wabt (anything rare, e.g. exception
- * handling) but must never accept what wabt refuses.
+ * So the check may refuse more than wabt (anything it does not know) but
+ * must never accept what wabt refuses.
  */
 #ifndef WS_VALIDATE_BODY_H
 #define WS_VALIDATE_BODY_H
@@ -63,6 +63,7 @@ struct ws_body_context {
 	std::vector<uint8_t> memories; /* index type of each memory */
 	std::vector<ws_global> globals;
 	std::vector<uint8_t> elems;    /* element type of each segment */
+	std::vector<uint32_t> tags;    /* type index of each tag */
 	std::vector<bool> declared;    /* functions that ref.func may name */
 	bool has_data_count = false;
 	uint32_t data_count = 0;

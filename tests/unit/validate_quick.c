@@ -117,7 +117,7 @@ struct functype {
 };
 
 struct ctrl {
-	int height, poly, is_if, is_loop, np, nr;
+	int height, poly, is_if, is_loop, is_try, in_catch, np, nr;
 	unsigned char p[4], r[3];
 };
 
@@ -136,6 +136,8 @@ static struct gen {
 	int declared, has_datacount, ndata;
 	int nelems;
 	unsigned char elem_type[3];
+	int ntags;
+	int tag_type[2];
 	/* the body being written */
 	struct bytes *out;
 	int func, nruns;
@@ -674,11 +676,11 @@ static void block_type(struct ctrl *c)
 static void open_block(void)
 {
 	struct ctrl c = {0};
-	int kind = (int)below(3);
+	int kind = (int)below(g.ntags || chance(20) ? 4 : 3);
 	struct bytes *o = g.out, head = {0};
 
 	g.out = &head;
-	put(&head, (unsigned char)(0x02 + kind));
+	put(&head, kind == 3 ? 0x06 : (unsigned char)(0x02 + kind)); /* try */
 	block_type(&c);
 	g.out = o;
 	unsigned char in[5];
@@ -692,6 +694,7 @@ static void open_block(void)
 	c.height = g.sp;
 	c.is_loop = kind == 1;
 	c.is_if = kind == 2;
+	c.is_try = kind == 3;
 	g.c[g.nc++] = c;
 	for (int i = 0; i < c.np; i++)
 		model_push(c.p[i]);
@@ -729,12 +732,53 @@ static void close_block(void)
 			numeric();
 		settle();
 	}
-	put(g.out, 0x0b);
+	/* a try: catches, catch_all, or a delegate instead of `end` */
+	for (int n = c->is_try ? (int)below(3) : 0; n > 0; n--) {
+		int tag = (int)below(g.ntags + chance(3));
+		if (tag < g.ntags && chance(70))
+			put(g.out, 0x07), put_u(g.out, tag);
+		else
+			put(g.out, 0x19), tag = -1;
+		g.sp = c->height;
+		c->poly = 0;
+		c->in_catch = 1;
+		if (tag >= 0 && tag < g.ntags) {
+			struct functype *ft = &g.types[g.tag_type[tag]];
+			for (int i = 0; i < ft->np; i++)
+				model_push(ft->p[i]);
+		}
+		if (chance(50))
+			numeric();
+		settle();
+	}
+	if (c->is_try && !c->in_catch && chance(30))
+		put(g.out, 0x18), put_u(g.out, below(g.nc - 1 + chance(3)));
+	else
+		put(g.out, 0x0b);
 	struct ctrl done = *c;
 	g.nc--;
 	g.sp = done.height;
 	for (int i = 0; i < done.nr; i++)
 		model_push(done.r[i]);
+}
+
+/* throw, or rethrow from a catch. */
+static void exception(void)
+{
+	int depth = (int)below(g.nc);
+
+	if (g.c[g.nc - 1 - depth].in_catch || chance(3)) {
+		put(g.out, 0x09), put_u(g.out, depth);
+	} else if (g.ntags || chance(3)) {
+		int tag = (int)below(g.ntags + chance(3));
+		struct functype *ft =
+			&g.types[tag < g.ntags ? g.tag_type[tag] : 0];
+		need(ft->p, ft->np);
+		put(g.out, 0x08), put_u(g.out, tag);
+	} else {
+		return;
+	}
+	set_poly();
 }
 
 /* Something random from the whole opcode space, then `unreachable`. */
@@ -840,6 +884,8 @@ static void instruction(void)
 		bulk();
 	} else if (r < 88 && g.ntables) {
 		table_op();
+	} else if (r < 89) {
+		exception();
 	} else if (r < 90) {
 		switch (below(3)) {
 		case 0:
@@ -1004,6 +1050,16 @@ static void module(struct bytes *m)
 	for (int i = import_mem; i < g.nmem; i++)
 		limits(&s, g.mem_index[i] == I64, chance(20));
 	section(m, 5, &s);
+
+	for (int i = 0; i < g.ntypes && g.ntags < 2; i++)
+		if (g.types[i].nr == 0 && chance(60))
+			g.tag_type[g.ntags++] = i;
+	if (g.ntags) {
+		put_u(&s, g.ntags);
+		for (int i = 0; i < g.ntags; i++)
+			put(&s, 0), put_u(&s, g.tag_type[i]);
+		section(m, 13, &s);
+	}
 
 	int defined_globals = (int)below(3);
 	put_u(&s, defined_globals);
@@ -1217,6 +1273,14 @@ static const struct known known[] = {
 	{"initializes table 0 from segment 0",
 	 BODY("\x00\x41\x00\x41\x00\x41\x00\xfc\x0c\x00\x00\x20\x00\x0b"),
 	 NULL},
+	{"try, catch_all, rethrow",
+	 BODY("\x00\x06\x40\x19\x09\x00\x0b\x20\x00\x0b"), NULL},
+	{"rethrow outside a catch",
+	 BODY("\x00\x06\x40\x09\x00\x0b\x20\x00\x0b"),
+	 "rethrow not in try catch block"},
+	{"delegate out of the function",
+	 BODY("\x00\x06\x40\x18\x01\x20\x00\x0b"),
+	 "invalid depth: 2 (max 1)"},
 	{"an atomic load, not aligned",
 	 BODY("\x00\x41\x00\xfe\x10\x01\x00\x0b"),
 	 "alignment must be equal to natural alignment (4)"},
