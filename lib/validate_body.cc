@@ -237,6 +237,23 @@ unsigned numeric_arity(uint32_t code)
 	return 2;                               /* comparisons, binary */
 }
 
+/* wabt's opcode table, as its header lists it. */
+struct def_entry {
+	Opcode::Enum op;
+	uint32_t prefix, code;
+	Type::Enum result, params[3];
+	uint64_t mem_size;
+};
+
+const def_entry kDefs[] = {
+#define WABT_OPCODE(rtype, type1, type2, type3, mem_size, prefix, code, \
+		    Name, text, decomp)                                    \
+	{Opcode::Name, prefix, code, Type::rtype,                         \
+	 {Type::type1, Type::type2, Type::type3}, mem_size},
+#include <wabt/opcode.def>
+#undef WABT_OPCODE
+};
+
 uint8_t log2_of(uint64_t n)
 {
 	uint8_t l = 0;
@@ -259,12 +276,8 @@ public:
 		types[WS_T_V128] = f.simd_enabled();
 		types[WS_T_FUNCREF] = f.reference_types_enabled();
 		types[WS_T_EXTERNREF] = f.reference_types_enabled();
-#define WABT_OPCODE(rtype, type1, type2, type3, mem_size, prefix, code, \
-		    Name, text, decomp)                                    \
-	add(f, Opcode::Name, prefix, code, Type::rtype,                   \
-	    {Type::type1, Type::type2, Type::type3}, mem_size);
-#include <wabt/opcode.def>
-#undef WABT_OPCODE
+		for (const def_entry &d : kDefs)
+			add(f, d);
 		for (uint32_t b = 0xfc; b <= 0xfe; b++)
 			ops[b].kind = K_PREFIX;
 		/* How wabt reads these depends on features left on here:
@@ -290,10 +303,11 @@ public:
 	bool multi_value; /* block types may be type indexes */
 
 private:
-	void add(const wabt::Features &f, Opcode op, uint32_t prefix,
-		 uint32_t code, Type result, const Type (&params)[3],
-		 uint64_t mem_size)
+	void add(const wabt::Features &f, const def_entry &d)
 	{
+		Opcode op(d.op);
+		uint32_t prefix = d.prefix, code = d.code;
+		Type result(d.result);
 		int slot = slot_of(prefix, code);
 		if (slot < 0 || !op.IsEnabled(f))
 			return;
@@ -301,14 +315,14 @@ private:
 		o.kind = kind_of(prefix, code);
 		o.r = result == Type::Void ? uint8_t(WS_T_NONE)
 					   : ws_valtype_of(result);
-		for (const Type &t : params) {
+		for (Type t : d.params) {
 			if (t == Type::Void)
 				break;
 			o.p[o.n++] = ws_valtype_of(t);
 		}
 		if (prefix == 0 && o.kind == K_PLAIN)
 			o.n = uint8_t(numeric_arity(code));
-		o.align = log2_of(mem_size);
+		o.align = log2_of(d.mem_size);
 		if (o.kind == K_LANE || o.kind == K_MEM_LANE)
 			o.lanes = uint8_t(op.GetSimdLaneCount());
 		bool typed = o.kind >= K_PLAIN && o.kind <= K_MEM_LANE;
