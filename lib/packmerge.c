@@ -363,8 +363,15 @@ static int merge_packs(const char *dir, int dirfd, const pack_list *list,
 			ws_packw_abort(w);
 			goto done;
 		}
-		if ((error = ws_packw_finish(w, 1, name)) < 0)
+		/* one syncfs makes pack, idx and their names durable: cheaper
+		 * than an fsync of each (and the store syncs this way too) */
+		if ((error = ws_packw_finish(w, 0, name)) < 0)
 			goto done;
+		if (syncfs(dirfd) < 0) {
+			error = ws_error_set(WS_ERROR, "syncing merged pack: %s",
+					     strerror(errno));
+			goto done;
+		}
 	}
 	for (size_t i = 0; i < k && !error; i++) {
 		/* the merged pack may be byte for byte one of its sources */
