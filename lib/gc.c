@@ -552,6 +552,31 @@ done:
 	return error;
 }
 
+/* Staging files of uploads that never finished (their process died) are
+ * left in wasmstore/tmp; one a day old is nobody's any more. */
+#define STALE_TMP_AGE (24 * 60 * 60)
+
+static void prune_stale_tmp(gc_ctx *gc)
+{
+	char dir[4200], path[4600];
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/wasmstore/tmp", gc->store->root);
+	if (!(d = opendir(dir)))
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_mtime < time(NULL) - STALE_TMP_AGE)
+			unlink(path);
+	}
+	closedir(d);
+}
+
 /* ---- gc ---- */
 
 /*
@@ -606,6 +631,7 @@ int ws_gc(size_t *deleted, ws_store *store, const char *branch)
 	    (error = repack(&gc, &packs)) < 0 ||
 	    (error = prune_raw_cache(&gc)) < 0)
 		goto done;
+	prune_stale_tmp(&gc);
 	/* what is left, the squash's own pack included, in one pack as
 	 * after git gc */
 	if ((error = forget_deleted(store)) == 0 &&

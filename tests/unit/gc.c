@@ -2,6 +2,9 @@
 #include "core_fixtures.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -300,5 +303,46 @@ TEST(test_gc__by_another_process_then_restore_here_is_refused)
 	ASSERT_OK(ws_snapshot(after, s, NULL));
 	ASSERT_STR(head, after);
 	ASSERT(git_ok(s, "fsck --no-dangling"));
+	ws_store_free(s);
+}
+
+/* A staging file with the given age in seconds; 0 when made. */
+static int stage_file(ws_store *s, const char *name, long age)
+{
+	char path[4300];
+	struct timespec t[2];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/wasmstore/tmp/%s", ws_store_root(s), name);
+	if (!(f = fopen(path, "w")))
+		return -1;
+	fputs("partial upload", f);
+	fclose(f);
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= age;
+	t[1] = t[0];
+	return utimensat(AT_FDCWD, path, t, 0);
+}
+
+static int staged(ws_store *s, const char *name)
+{
+	char path[4300];
+
+	snprintf(path, sizeof(path), "%s/wasmstore/tmp/%s", ws_store_root(s), name);
+	return access(path, F_OK) == 0;
+}
+
+TEST(test_gc__removes_day_old_staging_files_only)
+{
+	ws_store *s = NULL;
+	size_t deleted;
+
+	ASSERT_OK(fixture_open(&s, "store"));
+	ASSERT_OK(fixture_add(s, NULL, "a.wasm", 1, NULL));
+	ASSERT(stage_file(s, "up.crashed", 2 * 24 * 3600) == 0);
+	ASSERT(stage_file(s, "up.running", 60) == 0);
+	ASSERT_OK(ws_gc(&deleted, s, NULL));
+	ASSERT(!staged(s, "up.crashed"));
+	ASSERT(staged(s, "up.running"));
 	ws_store_free(s);
 }
