@@ -677,6 +677,18 @@ HOT bool body_checker::memarg(reader *r, const op_info &o, bool atomic,
 		for (uint32_t i_ = 0; i_ < n_; i_++)                   \
 			st[sp++] = t_[i_];                             \
 	} while (0)
+/* Closes the innermost block (its operands are checked): back to the
+ * enclosing one, with the block's results pushed. */
+#define LEAVE_BLOCK()                                                  \
+	do {                                                           \
+		uint32_t nr_ = top->nr;                                \
+		const uint8_t *results_ = top->results;                \
+		nc--;                                                  \
+		top = &cs[nc - 1];                                     \
+		h = top->height;                                       \
+		unr = top->unreachable;                                \
+		PUSH_TYPES(nr_, results_);                             \
+	} while (0)
 /* The stack holds `types` on top, without popping them (br). */
 #define CHECK_TYPES(n, types)                                          \
 	do {                                                           \
@@ -829,13 +841,7 @@ op_end: {
 		     (!top->nr || !memcmp(top->params, top->results, top->nr)));
 	if (nc == 1) /* the function's own end */
 		return r.p == r.end;
-	uint32_t nr = top->nr;
-	const uint8_t *results = top->results;
-	nc--;
-	top = &cs[nc - 1];
-	h = top->height;
-	unr = top->unreachable;
-	PUSH_TYPES(nr, results);
+	LEAVE_BLOCK();
 	NEXT();
 }
 op_br: {
@@ -1111,13 +1117,7 @@ op_delegate: { /* ends the try; its depth counts from outside it */
 	NEED(r.u32(&a) && a < nc - 1 && top->kind == C_TRY);
 	POP_TYPES(top->nr, top->results);
 	NEED(sp == h);
-	uint32_t nr = top->nr;
-	const uint8_t *results = top->results;
-	nc--;
-	top = &cs[nc - 1];
-	h = top->height;
-	unr = top->unreachable;
-	PUSH_TYPES(nr, results);
+	LEAVE_BLOCK();
 	NEXT();
 }
 op_throw: {
