@@ -38,10 +38,11 @@ struct ws_packw {
 	size_t len, cap;
 	uint64_t written; /* bytes already in the file */
 	EVP_MD_CTX *sha;
-	/* zlib level 1, but objects up to SMALL_OBJECT (trees, commits,
-	 * tiny modules) are stored: level 1 spent ~10 us on each such object
-	 * that does not compress (ids, wasm), stored ~1.5 us, and they are
-	 * a few hundred bytes */
+	/* zlib level 1 for blobs over SMALL_OBJECT; smaller blobs and every
+	 * tree and commit are stored: level 1 spent ~10 us on each small
+	 * object that does not compress (ids, wasm), stored ~1.5 us, and a
+	 * large directory's tree (mostly 20-byte ids) is rewritten by every
+	 * commit that touches it */
 	z_stream z[2];
 	int z_ready[2];
 	int failed;
@@ -168,10 +169,11 @@ static size_t entry_header(unsigned char *h, git_object_t type, uint64_t size)
 	return n;
 }
 
-/* A reset deflate stream for an object of `len` bytes. */
-static int deflate_stream(z_stream **out, ws_packw *w, size_t len)
+/* A reset deflate stream for an object of `type` and `len` bytes. */
+static int deflate_stream(z_stream **out, ws_packw *w, git_object_t type,
+			  size_t len)
 {
-	int big = len > SMALL_OBJECT;
+	int big = type == GIT_OBJECT_BLOB && len > SMALL_OBJECT;
 	z_stream *z = &w->z[big];
 
 	if (!w->z_ready[big]) {
@@ -210,7 +212,7 @@ int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
 	memcpy(w->buf + w->len, head, hlen);
 	e->crc = (uint32_t)crc32(0, head, (uInt)hlen);
 	w->len += hlen;
-	if ((error = deflate_stream(&z, w, len)) < 0)
+	if ((error = deflate_stream(&z, w, type, len)) < 0)
 		return error;
 	z->next_in = (Bytef *)data;
 	do {
