@@ -342,11 +342,33 @@ int ws_store__branch_head(git_commit **out, ws_store *store,
 		error = 0;
 	} else if (error < 0) {
 		error = ws_error__git(WS_ERROR, "reading branch");
-	} else if (git_commit_lookup(out, store->repo, &id) < 0) {
+	} else if (ws_store__head_commit(out, store, &id) < 0) {
 		error = ws_error__git(WS_ERROR, "reading branch head");
 	}
 	free(refname);
 	return error;
+}
+
+/*
+ * A commit a ref names exists, but may have moved: a merge elsewhere
+ * writes it into a new pack and deletes the old one. libgit2 looks at the
+ * pack directory once again on a miss; if that look fell between the two,
+ * the commit seems gone. Look again (the new pack is complete before the
+ * old one goes).
+ */
+int ws_store__head_commit(git_commit **out, ws_store *store, const git_oid *id)
+{
+	int rc = git_commit_lookup(out, store->repo, id);
+
+	for (int i = 0; rc == GIT_ENOTFOUND && i < 3; i++) {
+		git_odb *odb = NULL;
+		if (git_repository_odb(&odb, store->repo) == 0) {
+			git_odb_refresh(odb);
+			git_odb_free(odb);
+		}
+		rc = git_commit_lookup(out, store->repo, id);
+	}
+	return rc;
 }
 
 int ws_store__head(git_commit **out, ws_store *store, const char *branch)
@@ -379,11 +401,16 @@ int ws_store__lookup_commit(git_commit **out, ws_store *store,
 
 int ws_store__sync_objects(ws_store *store)
 {
-	int fd = open(store->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return ws__syncfs(store->root);
+}
+
+int ws__syncfs(const char *root)
+{
+	int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int rc;
 
 	if (fd < 0)
-		return ws_error_set(WS_ERROR, "opening '%s': %s", store->root,
+		return ws_error_set(WS_ERROR, "opening '%s': %s", root,
 				    strerror(errno));
 	rc = syncfs(fd);
 	close(fd);

@@ -54,6 +54,11 @@ int ws_store__refname(char **out, ws_store *store, const char *branch);
 int ws_store__branch_head(git_commit **out, ws_store *store,
 			  const char *branch);
 
+/* git_commit_lookup of a commit a ref names, looking at the packs again
+ * if it seems missing (a pack merge elsewhere may have moved it). */
+int ws_store__head_commit(git_commit **out, ws_store *store,
+			  const git_oid *id);
+
 /* For reads: like ws_store__branch_head, but `branch` may also be a 40-hex
  * commit id when no branch has that name. */
 int ws_store__head(git_commit **out, ws_store *store, const char *branch);
@@ -138,5 +143,8 @@ void ws_store__unlock(ws_store *store);
 /* Writes durably: makes everything written to the object store so far
  * reach the disk (one syncfs rather than one fsync per object). */
 int ws_store__sync_objects(ws_store *store);
+
+/* syncfs on the filesystem holding `root`. 0 or WS_ERROR. */
+int ws__syncfs(const char *root);
 
 #endif
