@@ -141,7 +141,7 @@ static void apply_group(ws_store *store, ref_group *g)
 	error = git_reference_name_to_id(&g->old, store->repo, g->refname);
 	if (error == GIT_ENOTFOUND) {
 		memset(&g->old, 0, sizeof(g->old));
-	} else if (error < 0 || git_commit_lookup(&cur, store->repo, &g->old) < 0) {
+	} else if (error < 0 || ws_store__head_commit(&cur, store, &g->old) < 0) {
 		error = ws_error__git(WS_ERROR, "reading branch");
 		for (size_t i = 0; i < g->count; i++)
 			set_result(g->reqs[i], error);
@@ -225,13 +225,14 @@ static int move_ref(ws_store *store, ref_group *g)
 
 /*
  * One round: every unfinished group builds its chain, one sync makes all
- * new objects durable, each ref moves by compare-and-swap, one more sync
- * makes the moved refs durable. Groups that lost a race go again.
+ * new objects durable, each ref moves by compare-and-swap (the sync that
+ * makes moved refs durable is the caller's, see ws_store__commit_batch).
+ * Groups that lost a race go again.
  */
 static int commit_round(ws_store *store, ref_group *groups, size_t ngroups,
-			int *locked)
+			int *locked, int *moved)
 {
-	int made = 0, moved = 0, retry = 0, error = 0;
+	int made = 0, retry = 0, error = 0;
 
 	*locked = 0;
 	for (size_t i = 0; i < ngroups; i++)
@@ -263,28 +264,21 @@ static int commit_round(ws_store *store, ref_group *groups, size_t ngroups,
 			fail_made(g, rc);
 		} else if (rc == 1) {
 			g->finished = 1;
-			moved = 1;
+			*moved = 1;
 		} else {
 			*locked |= rc == 2;
 			retry = 1;
 		}
 	}
-	if (moved && (error = ws_store__sync_objects(store)) < 0)
-		for (size_t i = 0; i < ngroups; i++)
-			if (groups[i].finished)
-				for (size_t j = 0; j < groups[i].count; j++)
-					if (groups[i].reqs[j]->made) {
-						groups[i].reqs[j]->made = 0;
-						set_result(groups[i].reqs[j], error);
-					}
 	return retry;
 }
 
-void ws_store__commit_batch(ws_store *store, ws_commit_req *batch)
+int ws_store__commit_batch(ws_store *store, ws_commit_req *batch)
 {
 	ref_group *groups = NULL;
 	ws_commit_req **slots = NULL;
 	size_t n = 0, ngroups = 0, used = 0;
+	int moved = 0;
 
 	for (ws_commit_req *r = batch; r; r = r->next)
 		n++;
@@ -317,7 +311,7 @@ void ws_store__commit_batch(ws_store *store, ws_commit_req *batch)
 	for (int attempt = 0;; attempt++) {
 		int locked;
 
-		if (!commit_round(store, groups, ngroups, &locked))
+		if (!commit_round(store, groups, ngroups, &locked, &moved))
 			break;
 		if (attempt >= MAX_ATTEMPTS) {
 			for (size_t g = 0; g < ngroups; g++)
@@ -338,6 +332,7 @@ void ws_store__commit_batch(ws_store *store, ws_commit_req *batch)
 done:
 	free(slots);
 	free(groups);
+	return moved;
 }
 
 int ws_store__commit(ws_store *store, const char *branch, const char *message,

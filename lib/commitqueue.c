@@ -109,16 +109,34 @@ static int open_committer(ws_commitqueue *q)
 	return error;
 }
 
-static void lead(ws_commitqueue *q, ws_commit_req *batch)
+/* 1 when the refs the batch moved still need their sync. */
+static int lead(ws_commitqueue *q, ws_commit_req *batch)
 {
 	int error = 0;
 
 	if (!q->committer)
 		error = open_committer(q);
-	if (error < 0)
+	if (error < 0) {
 		fail_all(batch, error);
-	else
-		ws_store__commit_batch(q->committer, batch);
+		return 0;
+	}
+	return ws_store__commit_batch(q->committer, batch);
+}
+
+/* The sync after the refs moved; the requests that made commits fail if
+ * it does. */
+static void sync_refs(ws_commitqueue *q, ws_commit_req *batch)
+{
+	int error = ws__syncfs(q->root);
+
+	if (error < 0)
+		for (ws_commit_req *r = batch; r; r = r->next)
+			if (r->made) {
+				r->made = 0;
+				r->error = error;
+				snprintf(r->errmsg, sizeof(r->errmsg), "%s",
+					 ws_error_last());
+			}
 }
 
 int ws_commitqueue__submit(ws_commitqueue *q, ws_commit_req *req)
@@ -134,7 +152,8 @@ int ws_commitqueue__submit(ws_commitqueue *q, ws_commit_req *req)
 		ws_commit_req *batch, *last;
 		int n = 1;
 
-		if (q->leading) {
+		/* someone leads, or ours is in a batch waiting for its sync */
+		if (q->leading || !q->head) {
 			pthread_cond_wait(&q->changed, &q->lock);
 			continue;
 		}
@@ -152,17 +171,24 @@ int ws_commitqueue__submit(ws_commitqueue *q, ws_commit_req *req)
 		last->next = NULL;
 		pthread_mutex_unlock(&q->lock);
 
-		lead(q, batch);
+		int pending_sync = lead(q, batch);
 
 		pthread_mutex_lock(&q->lock);
-		for (ws_commit_req *r = batch, *next; r; r = next) {
-			next = r->next; /* r belongs to its thread once done */
-			r->done = 1;
-		}
+		/* the next leader may build on our commits while we sync */
 		q->leading = 0;
 		/* the first batch too: a CLI process writes just one */
 		if (q->batches++ % UPKEEP_EVERY == 0)
 			upkeep = 1;
+		pthread_cond_broadcast(&q->changed);
+		if (pending_sync) {
+			pthread_mutex_unlock(&q->lock);
+			sync_refs(q, batch);
+			pthread_mutex_lock(&q->lock);
+		}
+		for (ws_commit_req *r = batch, *next; r; r = next) {
+			next = r->next; /* r belongs to its thread once done */
+			r->done = 1;
+		}
 		pthread_cond_broadcast(&q->changed);
 	}
 	pthread_mutex_unlock(&q->lock);

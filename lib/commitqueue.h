@@ -41,7 +41,10 @@ void ws_commitqueue__leave(ws_commitqueue *queue);
 int ws_commitqueue__submit(ws_commitqueue *queue, ws_commit_req *req);
 
 /* Applies a batch of requests (linked by `next`) through `committer`;
- * sets every request's out fields. Implemented in commit.c. */
-void ws_store__commit_batch(ws_store *committer, ws_commit_req *batch);
+ * sets every request's out fields. Returns 1 when refs moved: they are
+ * durable, and the requests that made commits done, only after one more
+ * sync of the store, which the caller makes once it has let the next
+ * leader start. Implemented in commit.c. */
+int ws_store__commit_batch(ws_store *committer, ws_commit_req *batch);
 
 #endif
