@@ -3,6 +3,7 @@
 #include "unit.h"
 #include "wasmstore.h"
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,26 @@ static int count_module(const char *path, const char *hash, void *payload)
 	return 0;
 }
 
+/* Loose object files under objects/xx/: small modules' blobs, trees and
+ * commits all go into the batches' packs, so there should be none. */
+static int loose_objects(const char *root)
+{
+	char dir[4300];
+	int n = 0;
+
+	for (int i = 0; i < 256; i++) {
+		struct dirent *de;
+		DIR *d;
+		snprintf(dir, sizeof(dir), "%s/objects/%02x", root, i);
+		if (!(d = opendir(dir)))
+			continue;
+		while ((de = readdir(d)))
+			n += de->d_name[0] != '.';
+		closedir(d);
+	}
+	return n;
+}
+
 static void run_writers(writer *ws, int n)
 {
 	pthread_t tids[THREADS * 2];
@@ -143,6 +164,7 @@ TEST(test_groupcommit__threads_of_one_process_lose_nothing)
 	ASSERT(h.commits == THREADS * PER_THREAD);
 	for (int i = 0; i < THREADS; i++)
 		ASSERT(h.by_author[i] == PER_THREAD);
+	ASSERT(loose_objects(root) == 0);
 	ws_store_free(store);
 }
 
