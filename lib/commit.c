@@ -108,13 +108,6 @@ done:
 	return error;
 }
 
-static void set_result(ws_commit_req *r, int error)
-{
-	r->error = error;
-	if (error)
-		snprintf(r->errmsg, sizeof(r->errmsg), "%s", ws_error_last());
-}
-
 /* The requests of one batch that move the same ref, in arrival order. */
 typedef struct {
 	const char *refname;
@@ -144,7 +137,7 @@ static void apply_group(ws_store *store, ref_group *g)
 	} else if (error < 0 || ws_store__head_commit(&cur, store, &g->old) < 0) {
 		error = ws_error__git(WS_ERROR, "reading branch");
 		for (size_t i = 0; i < g->count; i++)
-			set_result(g->reqs[i], error);
+			ws_commit_req__set_result(g->reqs[i], error);
 		g->finished = 1;
 		return;
 	}
@@ -157,7 +150,8 @@ static void apply_group(ws_store *store, ref_group *g)
 		r->made = 0;
 		edit.head = cur;
 		if (cur && git_commit_tree(&edit.tree, cur) < 0) {
-			set_result(r, ws_error__git(WS_ERROR, "reading tree"));
+			ws_commit_req__set_result(
+				r, ws_error__git(WS_ERROR, "reading tree"));
 			continue;
 		}
 		ws_error__clear();
@@ -166,7 +160,7 @@ static void apply_group(ws_store *store, ref_group *g)
 		    git_oid_equal(&edit.new_tree, git_tree_id(edit.tree))) {
 			/* nothing changed: no empty commit, as git does */
 			git_tree_free(edit.tree);
-			set_result(r, 0);
+			ws_commit_req__set_result(r, 0);
 			continue;
 		}
 		if (!error)
@@ -174,7 +168,7 @@ static void apply_group(ws_store *store, ref_group *g)
 		git_tree_free(edit.tree);
 		if (!error && git_commit_lookup(&next, store->repo, &id) < 0)
 			error = ws_error__git(WS_ERROR, "reading new commit");
-		set_result(r, error);
+		ws_commit_req__set_result(r, error);
 		if (error)
 			continue;
 		git_commit_free(cur);
@@ -196,7 +190,7 @@ static void fail_made(ref_group *g, int error)
 	for (size_t i = 0; i < g->count; i++)
 		if (g->reqs[i]->made) {
 			g->reqs[i]->made = 0;
-			set_result(g->reqs[i], error);
+			ws_commit_req__set_result(g->reqs[i], error);
 		}
 	g->finished = 1;
 }
@@ -288,7 +282,7 @@ int ws_store__commit_batch(ws_store *store, ws_commit_req *batch)
 	    !(slots = calloc(n, sizeof(*slots)))) {
 		int error = ws_error_set(WS_ERROR, "out of memory");
 		for (ws_commit_req *r = batch; r; r = r->next)
-			set_result(r, error);
+			ws_commit_req__set_result(r, error);
 		goto done;
 	}
 	/* group by ref, keeping arrival order within each group */

@@ -83,14 +83,17 @@ void ws_commitqueue__leave(ws_commitqueue *q)
 	free(q);
 }
 
+void ws_commit_req__set_result(ws_commit_req *r, int error)
+{
+	r->error = error;
+	if (error)
+		snprintf(r->errmsg, sizeof(r->errmsg), "%s", ws_error_last());
+}
+
 static void fail_all(ws_commit_req *batch, int error)
 {
-	const char *msg = ws_error_last();
-
-	for (ws_commit_req *r = batch; r; r = r->next) {
-		r->error = error;
-		snprintf(r->errmsg, sizeof(r->errmsg), "%s", msg);
-	}
+	for (ws_commit_req *r = batch; r; r = r->next)
+		ws_commit_req__set_result(r, error);
 }
 
 static int open_committer(ws_commitqueue *q)
@@ -133,9 +136,7 @@ static void sync_refs(ws_commitqueue *q, ws_commit_req *batch)
 		for (ws_commit_req *r = batch; r; r = r->next)
 			if (r->made) {
 				r->made = 0;
-				r->error = error;
-				snprintf(r->errmsg, sizeof(r->errmsg), "%s",
-					 ws_error_last());
+				ws_commit_req__set_result(r, error);
 			}
 }
 

@@ -28,6 +28,10 @@ typedef struct ws_commit_req {
 	struct ws_commit_req *next;
 } ws_commit_req;
 
+/* Sets the request's result: `error` (0 or a WS_E* code) with this
+ * thread's last message, which the request's own thread then reports. */
+void ws_commit_req__set_result(ws_commit_req *req, int error);
+
 typedef struct ws_commitqueue ws_commitqueue;
 
 /* The queue of `store`'s root (created on first use); every open handle
