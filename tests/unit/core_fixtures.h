@@ -8,8 +8,11 @@
 #include "unit.h"
 #include "wasmstore.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 /* The empty module followed by a custom section "x" holding byte `n`, so
  * every n gives a different valid module (13 bytes). */
@@ -70,6 +73,18 @@ static inline const char *fixture_head_message(ws_store *store,
 		snprintf(message, sizeof(message), "%s", info->message);
 	ws_commit_info_free(info);
 	return message;
+}
+
+/* Sets the file's times `age` seconds into the past (for "older than"
+ * rules: leftovers, stale staging files). */
+static inline int fixture_age(const char *path, long age)
+{
+	struct timespec t[2];
+
+	clock_gettime(CLOCK_REALTIME, &t[0]);
+	t[0].tv_sec -= age;
+	t[1] = t[0];
+	return utimensat(AT_FDCWD, path, t, 0);
 }
 
 #endif

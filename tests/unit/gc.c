@@ -2,9 +2,6 @@
 #include "core_fixtures.h"
 
 #include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -310,7 +307,6 @@ TEST(test_gc__by_another_process_then_restore_here_is_refused)
 static int stage_file(ws_store *s, const char *name, long age)
 {
 	char path[4300];
-	struct timespec t[2];
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/wasmstore/tmp/%s", ws_store_root(s), name);
@@ -318,10 +314,7 @@ static int stage_file(ws_store *s, const char *name, long age)
 		return -1;
 	fputs("partial upload", f);
 	fclose(f);
-	clock_gettime(CLOCK_REALTIME, &t[0]);
-	t[0].tv_sec -= age;
-	t[1] = t[0];
-	return utimensat(AT_FDCWD, path, t, 0);
+	return fixture_age(path, age);
 }
 
 static int staged(ws_store *s, const char *name)

@@ -286,13 +286,9 @@ TEST(test_packmerge__merges_packs_with_deltas)
 static int age_file(ws_store *s, const char *name, int age)
 {
 	char path[8400];
-	struct timespec t[2];
 
 	snprintf(path, sizeof(path), "%s/%s", pack_dir(s), name);
-	clock_gettime(CLOCK_REALTIME, &t[0]);
-	t[0].tv_sec -= age;
-	t[1] = t[0];
-	return utimensat(AT_FDCWD, path, t, 0);
+	return fixture_age(path, age);
 }
 
 static int touch(ws_store *s, const char *name)
