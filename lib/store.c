@@ -128,7 +128,7 @@ static int open_repository(git_repository **out, const char *root)
  * merge, gc) makes wasmstore/packs-gone one byte longer; a handle that
  * sees a new length reopens its object database.
  */
-static off_t packs_gone(const char *root)
+static off_t packs_gone_length(const char *root)
 {
 	char path[PATH_MAX + 32];
 	struct stat st;
@@ -156,7 +156,7 @@ int ws_store__refresh_odb(ws_store *store)
 	char objects[PATH_MAX + 16];
 	int batch = store->objbatch != NULL, error;
 
-	if (packs_gone(store->root) == store->packs_gone)
+	if (packs_gone_length(store->root) == store->packs_gone)
 		return 0;
 	/* never while a batch holds objects: they live in the old database */
 	if (batch && ws_objbatch_count(store->objbatch) > 0)
@@ -182,7 +182,7 @@ int ws_store__open_odb(ws_store *store)
 	char objects[PATH_MAX + 16];
 	int error = 0;
 
-	store->packs_gone = packs_gone(root);
+	store->packs_gone = packs_gone_length(root);
 	snprintf(objects, sizeof(objects), "%s/objects", root);
 	if (git_odb_new(&odb) < 0 ||
 	    git_odb_backend_pack(&packs, objects) < 0 ||
