@@ -294,6 +294,15 @@ int ws_objbatch_flush(ws_objbatch *b)
 	return 0;
 }
 
+int ws_objbatch_put(ws_objbatch *b, git_oid *out, git_object_t type,
+		    const void *data, size_t len)
+{
+	if (git_odb_hash(out, data, len, type) < 0 ||
+	    be_write(&b->parent, out, data, len, type) < 0)
+		return ws_error__git(WS_ERROR, "holding an object");
+	return 0;
+}
+
 void ws_objbatch_clear(ws_objbatch *b)
 {
 	for (size_t i = 0; i < b->count; i++)

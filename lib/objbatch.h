@@ -47,6 +47,16 @@ int ws_objbatch_attach(ws_objbatch **out, git_repository *repo,
  */
 int ws_objbatch_flush(ws_objbatch *batch);
 
+/*
+ * Holds a new object directly, `out` getting its id: what git_odb_write
+ * does for a batch, minus libgit2's look for the object on disk first (a
+ * miss rescans objects/pack, and new objects always miss). An object that
+ * is already on disk may thus be written again: harmless, merges keep one.
+ * 0 or WS_ERROR.
+ */
+int ws_objbatch_put(ws_objbatch *batch, git_oid *out, git_object_t type,
+		    const void *data, size_t len);
+
 /* Forgets the held objects without writing them (the batch failed). */
 void ws_objbatch_clear(ws_objbatch *batch);
 

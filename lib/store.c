@@ -509,6 +509,21 @@ int ws_store__object_exists(ws_store *store, const git_oid *id)
 	return found;
 }
 
+int ws_store__put(ws_store *store, git_oid *out, git_object_t type,
+		  const void *data, size_t len)
+{
+	git_odb *odb = NULL;
+	int error = 0;
+
+	if (store->objbatch)
+		return ws_objbatch_put(store->objbatch, out, type, data, len);
+	if (git_repository_odb(&odb, store->repo) < 0 ||
+	    git_odb_write(out, odb, data, len, type) < 0)
+		error = ws_error__git(WS_ERROR, "writing an object");
+	git_odb_free(odb);
+	return error;
+}
+
 int ws_store__lock(ws_store *store, int exclusive)
 {
 	if (store->gc_lock_depth++ > 0)

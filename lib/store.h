@@ -93,6 +93,12 @@ typedef int (*ws_edit_fn)(ws_store *store, ws_edit *edit, void *payload);
 int ws_store__commit(ws_store *store, const char *branch, const char *message,
 		     ws_edit_fn fn, void *payload, git_oid *out_commit);
 
+/* Writes an object, `out` getting its id: into the batch being built when
+ * the handle has one (objbatch.h: it reaches disk with the batch's pack),
+ * else into the object database. 0 or WS_ERROR. */
+int ws_store__put(ws_store *store, git_oid *out, git_object_t type,
+		  const void *data, size_t len);
+
 /* Applies one path update to `base` (NULL: empty) and writes the resulting
  * tree: `blob` NULL removes the path. */
 int ws_store__tree_set(git_oid *out, ws_store *store, git_tree *base,
