@@ -962,9 +962,10 @@ bool valid_quickly(const uint8_t *p, size_t len, unsigned threads)
 /* One thread per CPU, up to 8, for modules that can use two. */
 unsigned default_parts(size_t len)
 {
-	unsigned cpus = std::thread::hardware_concurrency();
 	if (len < 4 * kMinPartBytes)
 		return 1;
+	/* asked once: glibc reads /sys/devices/system/cpu/online each time */
+	static const unsigned cpus = std::thread::hardware_concurrency();
 	return cpus < 8 ? cpus : 8;
 }
 
