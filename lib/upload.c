@@ -127,17 +127,31 @@ typedef struct {
 	size_t len;
 } set_path;
 
+/* 1 if the blob is in a pack or loose object this handle knows of (no
+ * rescan of objects/pack: a module stored again is rare, and a blob
+ * written twice costs only bytes that the next pack merge drops). */
+static int blob_is_stored(ws_store *store, const git_oid *id)
+{
+	git_odb *odb = NULL;
+	int found = git_repository_odb(&odb, store->repo) == 0 &&
+		    git_odb_exists_ext(odb, id, GIT_ODB_LOOKUP_NO_REFRESH) == 1;
+
+	git_odb_free(odb);
+	return found;
+}
+
 static int edit_set_path(ws_store *store, ws_edit *edit, void *payload)
 {
 	set_path *sp = payload;
 
 	/* a small module's blob is written by the commit's leader, so it
 	 * lands in the batch's one pack file with the trees and commits */
-	if (sp->data) {
+	if (sp->data && !blob_is_stored(store, sp->blob)) {
 		git_oid id;
-		if (git_blob_create_from_buffer(&id, store->repo, sp->data,
-						sp->len) < 0)
-			return ws_error__git(WS_ERROR, "storing module");
+		int error = ws_store__put(store, &id, GIT_OBJECT_BLOB, sp->data,
+					  sp->len);
+		if (error < 0)
+			return error;
 		if (!git_oid_equal(&id, sp->blob))
 			return ws_error_set(WS_ERROR, "storing module: blob id mismatch");
 	}
