@@ -81,6 +81,7 @@ static int make_commit(git_oid *out, ws_store *store, ws_edit *edit,
 		       const char *author, const char *message)
 {
 	const git_commit *parents[2];
+	git_buf buf = GIT_BUF_INIT;
 	git_commit *merge = NULL;
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
@@ -96,12 +97,18 @@ static int make_commit(git_oid *out, ws_store *store, ws_edit *edit,
 		}
 		parents[n++] = merge;
 	}
+	/* the buffer, then ws_store__put: git_commit_create would look for
+	 * the new commit on disk first (see ws_objbatch_put) */
 	if (git_signature_now(&sig, author, "wasmstore@localhost") < 0 ||
 	    git_tree_lookup(&tree, store->repo, &edit->new_tree) < 0 ||
-	    git_commit_create(out, store->repo, NULL, sig, sig, NULL, message,
-			      tree, n, parents) < 0)
+	    git_commit_create_buffer(&buf, store->repo, sig, sig, NULL, message,
+				     tree, n, parents) < 0)
 		error = ws_error__git(WS_ERROR, "writing commit");
+	else
+		error = ws_store__put(store, out, GIT_OBJECT_COMMIT, buf.ptr,
+				      buf.size);
 done:
+	git_buf_dispose(&buf);
 	git_tree_free(tree);
 	git_signature_free(sig);
 	git_commit_free(merge);
@@ -198,23 +205,14 @@ static void fail_made(ref_group *g, int error)
 /* 1: moved; 0: lost the race (someone else moved it); <0: error */
 static int move_ref(ws_store *store, ref_group *g)
 {
-	git_reference *ref = NULL;
 	const char *message = "wasmstore";
-	int rc;
 
 	for (size_t i = g->count; i-- > 0;)
 		if (g->reqs[i]->made) {
 			message = g->reqs[i]->message;
 			break;
 		}
-	rc = git_reference_create_matching(&ref, store->repo, g->refname,
-					   &g->new, 1, &g->old, message);
-	git_reference_free(ref);
-	if (rc == GIT_EMODIFIED || rc == GIT_ELOCKED || rc == GIT_EEXISTS)
-		return rc == GIT_ELOCKED ? 2 : 0;
-	if (rc < 0)
-		return ws_error__git(WS_ERROR, "updating branch");
-	return 1;
+	return ws_store__ref_cas(store, g->refname, &g->new, &g->old, message);
 }
 
 /*

@@ -99,6 +99,14 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 int ws_store__put(ws_store *store, git_oid *out, git_object_t type,
 		  const void *data, size_t len);
 
+/* Moves `refname` from `old` (zero: unborn) to `new` if it still holds
+ * `old`, with git's lock protocol; no fsync (the caller syncs). 1 moved,
+ * 0 it holds something else, 2 another writer holds its lock, or WS_ERROR.
+ * `message` goes to the reflog if the ref has one. */
+int ws_store__ref_cas(ws_store *store, const char *refname,
+		      const git_oid *new, const git_oid *old,
+		      const char *message);
+
 /* Applies one path update to `base` (NULL: empty) and writes the resulting
  * tree: `blob` NULL removes the path. */
 int ws_store__tree_set(git_oid *out, ws_store *store, git_tree *base,
