@@ -1,6 +1,7 @@
 /* commit.c - every write: build a tree, commit, compare-and-swap the ref. */
 #include "commitqueue.h"
 #include "objbatch.h"
+#include "treewrite.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -32,31 +33,13 @@ int ws_store__tree_set(git_oid *out, ws_store *store, git_tree *base,
 		       const char *path, const git_oid *blob)
 {
 	git_tree_update update = { 0 };
-	git_treebuilder *tb = NULL;
-	git_tree *empty = NULL;
-	int error = 0;
 
-	if (!base) {
-		git_oid empty_id;
-		if (git_treebuilder_new(&tb, store->repo, NULL) < 0 ||
-		    git_treebuilder_write(&empty_id, tb) < 0 ||
-		    git_tree_lookup(&empty, store->repo, &empty_id) < 0) {
-			error = ws_error__git(WS_ERROR, "writing tree");
-			goto done;
-		}
-		base = empty;
-	}
 	update.action = blob ? GIT_TREE_UPDATE_UPSERT : GIT_TREE_UPDATE_REMOVE;
 	update.path = path;
 	update.filemode = GIT_FILEMODE_BLOB;
 	if (blob)
 		git_oid_cpy(&update.id, blob);
-	if (git_tree_create_updated(out, store->repo, base, 1, &update) < 0)
-		error = ws_error__git(WS_ERROR, "writing tree");
-done:
-	git_tree_free(empty);
-	git_treebuilder_free(tb);
-	return error;
+	return ws_tree_create_updated(out, store, base, 1, &update);
 }
 
 /*

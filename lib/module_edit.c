@@ -1,5 +1,6 @@
 /* module_edit.c - writes that change paths: remove, set, rename. */
 #include "store.h"
+#include "treewrite.h"
 
 
 #include <stdio.h>
@@ -80,9 +81,8 @@ static int edit_remove(ws_store *store, ws_edit *edit, void *payload)
 		updates[i].action = GIT_TREE_UPDATE_REMOVE;
 		updates[i].path = h.paths[i];
 	}
-	if (git_tree_create_updated(&edit->new_tree, store->repo, edit->tree,
-				    h.count, updates) < 0)
-		error = ws_error__git(WS_ERROR, "writing tree");
+	error = ws_tree_create_updated(&edit->new_tree, store, edit->tree,
+				       h.count, updates);
 	ctx->removed = (int)h.count;
 done:
 	for (size_t i = 0; i < h.count; i++)
@@ -200,9 +200,8 @@ static int edit_rename(ws_store *store, ws_edit *edit, void *payload)
 	/* a directory moves whole: one commit for everything below it */
 	updates[1].filemode = git_tree_entry_filemode(entry);
 	git_oid_cpy(&updates[1].id, git_tree_entry_id(entry));
-	if (git_tree_create_updated(&edit->new_tree, store->repo, edit->tree, 2,
-				    updates) < 0)
-		error = ws_error__git(WS_ERROR, "writing tree");
+	error = ws_tree_create_updated(&edit->new_tree, store, edit->tree, 2,
+				       updates);
 done:
 	git_tree_entry_free(existing);
 	git_tree_entry_free(entry);
@@ -219,6 +218,12 @@ int ws_module_rename(ws_store *store, const char *branch, const char *from,
 	if ((error = ws_path_normalize(&nfrom, from)) < 0 ||
 	    (error = ws_path_normalize(&nto, to)) < 0)
 		goto done;
+	/* as rename(2) refuses with EINVAL: a tree cannot hold itself */
+	if (!strncmp(nto, nfrom, strlen(nfrom)) && nto[strlen(nfrom)] == '/') {
+		error = ws_error_set(WS_EINPUT, "cannot move '%s' into itself",
+				     nfrom);
+		goto done;
+	}
 	if (!(message = malloc(strlen(nfrom) + strlen(nto) + 16))) {
 		error = ws_error_set(WS_ERROR, "out of memory");
 		goto done;

@@ -1,6 +1,7 @@
 /* restore.c - restore and rollback: new commits that bring back old states,
  * so history is kept and every state stays reachable. */
 #include "history.h"
+#include "treewrite.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,14 +20,7 @@ typedef struct {
 
 static int write_empty_tree(git_oid *out, ws_store *store)
 {
-	git_treebuilder *tb = NULL;
-	int error = 0;
-
-	if (git_treebuilder_new(&tb, store->repo, NULL) < 0 ||
-	    git_treebuilder_write(out, tb) < 0)
-		error = ws_error__git(WS_ERROR, "writing tree");
-	git_treebuilder_free(tb);
-	return error;
+	return ws_store__put(store, out, GIT_OBJECT_TREE, "", 0);
 }
 
 static int update_tree(git_oid *out, ws_store *store, git_tree *base,
@@ -42,9 +36,7 @@ static int update_tree(git_oid *out, ws_store *store, git_tree *base,
 	} else {
 		update.action = GIT_TREE_UPDATE_REMOVE;
 	}
-	if (git_tree_create_updated(out, store->repo, base, 1, &update) < 0)
-		return ws_error__git(WS_ERROR, "writing tree");
-	return 0;
+	return ws_tree_create_updated(out, store, base, 1, &update);
 }
 
 /* Makes edit->new_tree the current tree with `want->path` set to `want`. */

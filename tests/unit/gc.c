@@ -83,10 +83,10 @@ TEST(test_gc__squashes_history_and_deletes_the_old_commits)
 	before = object_count(s);
 
 	ASSERT_OK(ws_gc(&deleted, s, NULL));
-	/* the two commits, the first root tree, and the empty tree the first
-	 * add started from; the squash commit is new */
-	ASSERT(deleted == 4);
-	ASSERT(object_count(s) == before - 4 + 1);
+	/* the two commits and the first root tree (the first add starts
+	 * from no tree: no empty tree is written); the squash commit is new */
+	ASSERT(deleted == 3);
+	ASSERT(object_count(s) == before - 3 + 1);
 	ASSERT(log_length(s, NULL) == 1);
 	ASSERT_OK(ws_snapshot(head, s, NULL));
 	ASSERT_OK(ws_commit_lookup(&info, s, head));
@@ -119,9 +119,9 @@ TEST(test_gc__keeps_what_other_branches_reach)
 	ASSERT_OK(ws_module_remove(s, NULL, "b.wasm"));
 
 	ASSERT_OK(ws_gc(&deleted, s, "main"));
-	/* main's two later commits, the tree with b, b's blob and the empty
-	 * tree; a's commit and tree survive through dev */
-	ASSERT(deleted == 5);
+	/* main's two later commits, the tree with b and b's blob; a's commit
+	 * and tree survive through dev */
+	ASSERT(deleted == 4);
 	ASSERT(log_length(s, "main") == 1);
 	ASSERT(log_length(s, "dev") == 2);
 	ASSERT_OK(ws_commit_lookup(&info, s, dev_head));
@@ -290,7 +290,7 @@ TEST(test_gc__by_another_process_then_restore_here_is_refused)
 		ws_store *child = NULL;
 		size_t deleted = 0;
 		_exit(fixture_open(&child, "store") ||
-		      ws_gc(&deleted, child, NULL) || deleted != 5);
+		      ws_gc(&deleted, child, NULL) || deleted != 4);
 	}
 	ASSERT(pid > 0 && waitpid(pid, &status, 0) == pid);
 	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
