@@ -197,6 +197,11 @@ TEST(test_store__rename_moves_a_directory_whole)
 	ASSERT_CODE(WS_EEXISTS, ws_module_rename(store, NULL, "x.wasm", "f"));
 	/* a module may replace a module, as rename(2) does */
 	ASSERT_OK(ws_module_rename(store, NULL, "x.wasm", "f/g/a.wasm"));
+	/* and, as rename(2), a directory cannot move into itself */
+	ASSERT_CODE(WS_EINPUT, ws_module_rename(store, NULL, "f", "f/g/h"));
+	ASSERT_STR("cannot move 'f' into itself", ws_error_last());
+	ASSERT(ws_module_contains(store, NULL, "f/g/e/b.wasm") == 1);
+	ASSERT(ws_module_contains(store, NULL, "f/g/h/g/a.wasm") == 0);
 	ws_store_free(store);
 }
 
