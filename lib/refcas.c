@@ -7,7 +7,9 @@
  * target object up (a pack we just wrote is new to it, so it rescans
  * objects/pack), re-reads the config files and the ref several times.
  * That was a quarter of an add's time. Whatever is unusual goes to
- * libgit2: a packed or missing ref, a symbolic one, a ref with a reflog.
+ * libgit2: a packed or missing ref, a symbolic one, and every ref when
+ * core.logAllRefUpdates asks for reflogs (libgit2 writes them then; in a
+ * bare repository it is off by default and libgit2 writes none).
  */
 #include "store.h"
 
@@ -16,7 +18,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* 1: moved; 0: it no longer holds `old`; 2: locked by another writer;
@@ -60,17 +62,37 @@ static int read_loose(git_oid *out, const char *path)
 	return 1;
 }
 
+/* 1 if libgit2 would write a reflog for a branch (read once per handle). */
+static int logs_refs(ws_store *store)
+{
+	git_config *cfg = NULL;
+	git_config_entry *e = NULL;
+	int on = !git_repository_is_bare(store->repo);
+
+	if (store->ref_logs)
+		return store->ref_logs == 2;
+	if (git_repository_config_snapshot(&cfg, store->repo) == 0 &&
+	    git_config_get_entry(&e, cfg, "core.logAllRefUpdates") == 0 &&
+	    e->value && strcasecmp(e->value, "always") != 0 &&
+	    git_config_parse_bool(&on, e->value) < 0)
+		on = 1; /* what libgit2 cannot parse, it does not skip */
+	else if (e && e->value && !strcasecmp(e->value, "always"))
+		on = 1;
+	git_config_entry_free(e);
+	git_config_free(cfg);
+	store->ref_logs = on ? 2 : 1;
+	return on;
+}
+
 int ws_store__ref_cas(ws_store *store, const char *refname,
 		      const git_oid *new, const git_oid *old,
 		      const char *message)
 {
 	char path[PATH_MAX], lock[PATH_MAX + 8], line[GIT_OID_HEXSZ + 1];
-	struct stat st;
 	git_oid cur;
 	int fd, rc;
 
-	snprintf(path, sizeof(path), "%s/logs/%s", store->root, refname);
-	if (git_oid_is_zero(old) || stat(path, &st) == 0)
+	if (git_oid_is_zero(old) || logs_refs(store))
 		return cas_libgit2(store, refname, new, old, message);
 	snprintf(path, sizeof(path), "%s/%s", store->root, refname);
 	snprintf(lock, sizeof(lock), "%s.lock", path);

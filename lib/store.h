@@ -29,6 +29,7 @@ struct ws_store {
 	 * one pack per batch (objbatch.h) */
 	struct ws_objbatch *objbatch;
 	off_t packs_gone; /* wasmstore/packs-gone's length at open_odb */
+	int ref_logs;     /* core.logAllRefUpdates: 0 not read yet, 1 off, 2 on */
 };
 
 /* Opens a handle that does not join the root's commit queue: the one
@@ -102,7 +103,7 @@ int ws_store__put(ws_store *store, git_oid *out, git_object_t type,
 /* Moves `refname` from `old` (zero: unborn) to `new` if it still holds
  * `old`, with git's lock protocol; no fsync (the caller syncs). 1 moved,
  * 0 it holds something else, 2 another writer holds its lock, or WS_ERROR.
- * `message` goes to the reflog if the ref has one. */
+ * `message` goes to the reflog when core.logAllRefUpdates asks for one. */
 int ws_store__ref_cas(ws_store *store, const char *refname,
 		      const git_oid *new, const git_oid *old,
 		      const char *message);
