@@ -1,8 +1,8 @@
 /*
- * packwrite.c - a pack writer without deltas: "PACK", version 2, object
- * count, then per object a type+size header and its zlib stream, then the
- * SHA-1 of all that; and the v2 index beside it (see packwrite.h and git's
- * Documentation/gitformat-pack.txt).
+ * packwrite.c - a pack writer: "PACK", version 2, object count, then per
+ * object a type+size header (for a REF_DELTA also its base's id) and its
+ * zlib stream, then the SHA-1 of all that; and the v2 index beside it (see
+ * packwrite.h and git's Documentation/gitformat-pack.txt).
  */
 #include "packwrite.h"
 
@@ -39,7 +39,7 @@ struct ws_packw {
 	uint64_t written; /* bytes already in the file */
 	EVP_MD_CTX *sha;
 	/* zlib level 1 for blobs over SMALL_OBJECT; smaller blobs and every
-	 * tree and commit are stored: level 1 spent ~10 us on each small
+	 * tree, commit and delta are stored: level 1 spent ~10 us on each small
 	 * object that does not compress (ids, wasm), stored ~1.5 us, and a
 	 * large directory's tree (mostly 20-byte ids) is rewritten by every
 	 * commit that touches it */
@@ -169,11 +169,10 @@ static size_t entry_header(unsigned char *h, git_object_t type, uint64_t size)
 	return n;
 }
 
-/* A reset deflate stream for an object of `type` and `len` bytes. */
-static int deflate_stream(z_stream **out, ws_packw *w, git_object_t type,
-			  size_t len)
+/* A reset deflate stream: level 1 for blobs over SMALL_OBJECT, stored
+ * for the rest (small blobs, trees, commits, deltas). */
+static int deflate_stream(z_stream **out, ws_packw *w, int big)
 {
-	int big = type == GIT_OBJECT_BLOB && len > SMALL_OBJECT;
 	z_stream *z = &w->z[big];
 
 	if (!w->z_ready[big]) {
@@ -188,11 +187,13 @@ static int deflate_stream(z_stream **out, ws_packw *w, git_object_t type,
 	return 0;
 }
 
-int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
-		 const void *data, size_t len)
+/* Appends an entry: the type+size header, for a REF_DELTA the base's id,
+ * then `data` deflated. */
+static int add_entry(ws_packw *w, const git_oid *id, git_object_t type,
+		     const git_oid *base, const void *data, size_t len)
 {
 	pack_entry *e;
-	unsigned char head[16];
+	unsigned char head[16 + GIT_OID_RAWSZ];
 	size_t hlen = entry_header(head, type, len), left = len;
 	z_stream *z = NULL;
 	int error, zrc;
@@ -201,8 +202,10 @@ int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
 		return ws_error_set(WS_ERROR, "writing pack: %s",
 				    w->failed ? "earlier failure"
 					      : "more objects than announced");
-	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
-		return ws_error_set(WS_ERROR, "writing pack: bad object type");
+	if (base) {
+		memcpy(head + hlen, base->id, GIT_OID_RAWSZ);
+		hlen += GIT_OID_RAWSZ;
+	}
 	w->failed = 1; /* until this object is complete */
 	if ((error = reserve(w, hlen)) < 0)
 		return error;
@@ -212,7 +215,8 @@ int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
 	memcpy(w->buf + w->len, head, hlen);
 	e->crc = (uint32_t)crc32(0, head, (uInt)hlen);
 	w->len += hlen;
-	if ((error = deflate_stream(&z, w, type, len)) < 0)
+	if ((error = deflate_stream(&z, w, type == GIT_OBJECT_BLOB &&
+						   len > SMALL_OBJECT)) < 0)
 		return error;
 	z->next_in = (Bytef *)data;
 	do {
@@ -238,6 +242,22 @@ int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
 	w->have++;
 	w->failed = 0;
 	return 0;
+}
+
+int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
+		 const void *data, size_t len)
+{
+	if (type < GIT_OBJECT_COMMIT || type > GIT_OBJECT_TAG)
+		return ws_error_set(WS_ERROR, "writing pack: bad object type");
+	return add_entry(w, id, type, NULL, data, len);
+}
+
+int ws_packw_add_ref_delta(ws_packw *w, const git_oid *id,
+			   const git_oid *base_id, const void *delta,
+			   size_t delta_len)
+{
+	return add_entry(w, id, GIT_OBJECT_REF_DELTA, base_id, delta,
+			 delta_len);
 }
 
 int ws_packw_add_raw(ws_packw *w, const git_oid *id, const void *entry,

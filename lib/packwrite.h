@@ -1,7 +1,8 @@
 /*
- * packwrite.h - writes a git pack (version 2, whole objects, no deltas) and
- * its version 2 index, for a batch of new objects (objbatch.c) and for
- * merging packs (packmerge.c).
+ * packwrite.h - writes a git pack (version 2) and its version 2 index, for
+ * a batch of new objects (objbatch.c: whole objects) and for merging packs
+ * (packmerge.c: whole objects, and trees as deltas against other objects
+ * of the same pack, named by id: REF_DELTA).
  *
  * The pack is written to a temporary file in the pack directory; finishing
  * names it pack-<checksum>.pack, then writes the index under a temporary
@@ -25,10 +26,20 @@ int ws_packw_open(ws_packw **out, const char *pack_dir, uint32_t count);
 int ws_packw_add(ws_packw *w, const git_oid *id, git_object_t type,
 		 const void *data, size_t len);
 
+/* Appends object `id` as a REF_DELTA entry: `delta` (git's delta format,
+ * delta.h) turns object `base_id` into it. The caller makes sure the base
+ * is in this pack too (git and libgit2 look for it there only) and, so
+ * that one reading the pack in order meets it first, written before.
+ * 0 or WS_ERROR. */
+int ws_packw_add_ref_delta(ws_packw *w, const git_oid *id,
+			   const git_oid *base_id, const void *delta,
+			   size_t delta_len);
+
 /* Appends an object entry copied from another pack as it is there: its
- * type+size header and zlib data (a whole object, not a delta), `len`
- * bytes whose CRC32 is `crc`. Merging packs thus neither inflates nor
- * deflates. 0 or WS_ERROR. */
+ * header and zlib data, `len` bytes whose CRC32 is `crc`: a whole object,
+ * or a REF_DELTA whose base the caller puts into this pack too (an
+ * OFS_DELTA names its base by position: it cannot move). Merging packs
+ * thus neither inflates nor deflates. 0 or WS_ERROR. */
 int ws_packw_add_raw(ws_packw *w, const git_oid *id, const void *entry,
 		     size_t len, uint32_t crc);
 
