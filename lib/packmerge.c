@@ -5,7 +5,7 @@
  */
 #include "objbatch.h"
 
-#include "packread.h"
+#include "packmerge.h"
 #include "packwrite.h"
 
 #include <git2/sys/odb_backend.h>
@@ -37,19 +37,9 @@ typedef struct {
 	int extras; /* some pack has a .rev, .bitmap, ... beside it */
 } pack_list;
 
-/* A pack being merged: mapped, or (index not v2) read through libgit2. */
+/* The objects of the packs being merged, as they are collected. */
 typedef struct {
-	ws_packr map;
-	git_odb *odb; /* opened when an entry must be inflated */
-} source;
-
-typedef struct {
-	ws_packr_entry e; /* e.len 0: read it through libgit2 */
-	uint32_t src;     /* index of its source */
-} merge_object;
-
-typedef struct {
-	merge_object *objs;
+	ws_packmerge_object *objs;
 	size_t count, cap;
 	uint32_t src;
 } merge_list;
@@ -194,24 +184,30 @@ static size_t packs_to_merge(const pack_info *p, size_t n, unsigned max)
 
 /* ---- merging ---- */
 
-static merge_object *list_push(merge_list *l)
+static ws_packmerge_object *list_push(merge_list *l)
 {
+	ws_packmerge_object *o;
+
 	if (l->count == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
-		merge_object *more = realloc(l->objs, cap * sizeof(*more));
+		ws_packmerge_object *more = realloc(l->objs, cap * sizeof(*more));
 		if (!more)
 			return NULL;
 		l->objs = more;
 		l->cap = cap;
 	}
-	memset(&l->objs[l->count], 0, sizeof(merge_object));
-	l->objs[l->count].src = l->src;
-	return &l->objs[l->count++];
+	o = &l->objs[l->count++];
+	memset(o, 0, sizeof(*o));
+	o->src = l->src;
+	o->base = WS_PACKMERGE_NONE;
+	o->kind = GIT_OBJECT_INVALID;
+	o->how = WS_PACKMERGE_INFLATE;
+	return o;
 }
 
 static int collect_id(const git_oid *id, void *payload)
 {
-	merge_object *o = list_push(payload);
+	ws_packmerge_object *o = list_push(payload);
 
 	if (!o) {
 		ws_error_set(WS_ERROR, "out of memory");
@@ -221,81 +217,140 @@ static int collect_id(const git_oid *id, void *payload)
 	return 0;
 }
 
-static int by_id(const void *a, const void *b)
+/* Of an object in several packs (two writers raced, or it came back),
+ * the copy kept: a whole one, else one libgit2 reads (written whole),
+ * else a delta from the first pack holding it. A delta kept has its base
+ * in its own pack, so the base's copy comes from that pack or an earlier
+ * one: no chain of kept deltas can come back to where it started. */
+static int rank(const ws_packmerge_object *o)
 {
-	return git_oid_cmp(&((const merge_object *)a)->e.id,
-			   &((const merge_object *)b)->e.id);
+	return o->how == WS_PACKMERGE_COPY ? 0
+	       : o->how == WS_PACKMERGE_INFLATE ? 1
+						: 2;
 }
 
-/* The pack as an object database of its own (for what must be inflated). */
-static int open_odb(source *s, const char *dir, const char *name)
+static int by_id_then_rank(const void *a, const void *b)
 {
+	const ws_packmerge_object *x = a, *y = b;
+	int c = git_oid_cmp(&x->e.id, &y->e.id);
+
+	if (!c)
+		c = rank(x) - rank(y);
+	return c ? c : (x->src > y->src) - (x->src < y->src);
+}
+
+int ws_packmerge__odb(git_odb **out, ws_packmerge *m, uint32_t src)
+{
+	ws_packmerge_source *s = &m->srcs[src];
 	char idx[PATH_MAX + 80];
 	git_odb_backend *backend = NULL;
 
+	*out = s->odb;
 	if (s->odb)
 		return 0;
-	snprintf(idx, sizeof(idx), "%s/%s.idx", dir, name);
+	snprintf(idx, sizeof(idx), "%s/%s.idx", m->dir, s->name);
 	if (git_odb_new(&s->odb) < 0 ||
 	    git_odb_backend_one_pack(&backend, idx) < 0 ||
 	    git_odb_add_backend(s->odb, backend, 1) < 0) {
 		if (backend)
 			backend->free(backend);
+		git_odb_free(s->odb);
+		s->odb = NULL;
 		return ws_error__git(WS_ERROR, "merging packs: opening a pack");
 	}
+	*out = s->odb;
 	return 0;
 }
 
 /* Adds the pack's objects to `ids`: from its index when it is v2 (then
- * they can be copied as they are), else through libgit2. */
-static int collect_pack(merge_list *ids, source *s, int dirfd,
-			const char *dir, const char *name)
+ * whole objects and REF_DELTAs can be copied as they are), else through
+ * libgit2. */
+static int collect_pack(merge_list *ids, ws_packmerge *m, int dirfd)
 {
+	ws_packmerge_source *s = &m->srcs[ids->src];
 	ws_packr_entry *entries = NULL;
+	git_odb *odb;
 
-	if (ws_packr_open(&s->map, dirfd, name) == 0 &&
+	if (ws_packr_open(&s->map, dirfd, s->name) == 0 &&
 	    (entries = malloc((s->map.count + 1) * sizeof(*entries))) &&
 	    ws_packr_entries(entries, &s->map) == 0) {
 		for (uint32_t i = 0; i < s->map.count; i++) {
-			merge_object *o = list_push(ids);
+			ws_packmerge_object *o = list_push(ids);
 			if (!o) {
 				free(entries);
 				return ws_error_set(WS_ERROR, "out of memory");
 			}
 			o->e = entries[i];
+			o->kind = (int8_t)ws_packr_copyable(&s->map, &o->e,
+							    &o->base_id);
+			o->how = o->kind == GIT_OBJECT_REF_DELTA
+					 ? WS_PACKMERGE_COPY_DELTA
+				 : o->kind == GIT_OBJECT_INVALID
+					 ? WS_PACKMERGE_INFLATE
+					 : WS_PACKMERGE_COPY;
 		}
 		free(entries);
 		return 0;
 	}
 	free(entries); /* odd or old index: let libgit2 judge */
-	if (open_odb(s, dir, name) < 0)
+	if (ws_packmerge__odb(&odb, m, ids->src) < 0)
 		return WS_ERROR;
 	ws_error__clear();
-	if (git_odb_foreach(s->odb, collect_id, ids) < 0)
+	if (git_odb_foreach(odb, collect_id, ids) < 0)
 		return *ws_error_last() ? WS_ERROR
 					: ws_error__git(WS_ERROR,
 							"merging packs: listing a pack");
 	return 0;
 }
 
-/* Appends one object to the merged pack: copied when whole, else read. */
-static int copy_object(ws_packw *w, source *s, const merge_object *o,
-		       const char *dir, const char *name)
+/* Appends one object to the merged pack as planned. */
+static int write_object(ws_packw *w, ws_packmerge *m,
+			const ws_packmerge_object *o)
 {
+	const ws_packr *map = &m->srcs[o->src].map;
 	git_odb_object *obj = NULL;
+	git_odb *odb;
 	int error;
 
-	if (o->e.len && ws_packr_is_whole(&s->map, &o->e))
-		return ws_packw_add_raw(w, &o->e.id, s->map.pack + o->e.offset,
+	switch (o->how) {
+	case WS_PACKMERGE_COPY:
+	case WS_PACKMERGE_COPY_DELTA:
+		return ws_packw_add_raw(w, &o->e.id, map->pack + o->e.offset,
 					(size_t)o->e.len, o->e.crc);
-	if ((error = open_odb(s, dir, name)) < 0)
+	case WS_PACKMERGE_NEW_DELTA:
+		return ws_packw_add_ref_delta(w, &o->e.id,
+					      &m->objs[o->base].e.id, o->delta,
+					      o->delta_len);
+	default:
+		break;
+	}
+	if ((error = ws_packmerge__odb(&odb, m, o->src)) < 0)
 		return error;
-	if (git_odb_read(&obj, s->odb, &o->e.id) < 0)
+	if (git_odb_read(&obj, odb, &o->e.id) < 0)
 		return ws_error__git(WS_ERROR, "merging packs: reading an object");
 	error = ws_packw_add(w, &o->e.id, git_odb_object_type(obj),
 			     git_odb_object_data(obj), git_odb_object_size(obj));
 	git_odb_object_free(obj);
 	return error;
+}
+
+/* The order to write the objects in: by depth, so every base comes
+ * before its deltas (git's index-pack and libgit2 find bases by id
+ * anyway; a reader going through the pack in order meets them first). */
+static uint32_t *write_order(const ws_packmerge *m)
+{
+	size_t at[WS_PACKMERGE_MAX_DEPTH + 2] = { 0 };
+	uint32_t *order = malloc((m->count ? m->count : 1) * sizeof(*order));
+
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < m->count; i++)
+		at[m->objs[i].depth + 1]++;
+	for (size_t d = 1; d <= WS_PACKMERGE_MAX_DEPTH + 1; d++)
+		at[d] += at[d - 1];
+	for (size_t i = 0; i < m->count; i++)
+		order[at[m->objs[i].depth]++] = (uint32_t)i;
+	return order;
 }
 
 /* Removes a merged pack: its index first, so no reader picks a pack
@@ -321,58 +376,71 @@ static int remove_pack(int dirfd, const char *name, int extras)
 	return 0;
 }
 
-/* Writes the objects of packs[0..k) into one durable pack, then removes
- * those packs. */
+/* Writes the merged objects as planned into one pack, made durable. */
+static int write_merged(ws_packmerge *m, int dirfd,
+			char name[GIT_OID_HEXSZ + 1])
+{
+	ws_packw *w = NULL;
+	uint32_t *order;
+	int error = 0;
+
+	if (m->count > UINT32_MAX)
+		return ws_error_set(WS_ERROR, "merging packs: too many objects");
+	if (!(order = write_order(m)))
+		return ws_error_set(WS_ERROR, "out of memory");
+	if ((error = ws_packw_open(&w, m->dir, (uint32_t)m->count)) < 0)
+		goto done;
+	for (size_t i = 0; i < m->count && !error; i++)
+		error = write_object(w, m, &m->objs[order[i]]);
+	if (error) {
+		ws_packw_abort(w);
+		goto done;
+	}
+	/* one syncfs makes pack, idx and their names durable: cheaper than
+	 * an fsync of each (and the store syncs this way too) */
+	if ((error = ws_packw_finish(w, 0, name)) < 0)
+		goto done;
+	if (syncfs(dirfd) < 0)
+		error = ws_error_set(WS_ERROR, "syncing merged pack: %s",
+				     strerror(errno));
+done:
+	free(order);
+	return error;
+}
+
+/* Writes the objects of packs[0..k) into one durable pack, trees as
+ * deltas where they pay (packdelta.c), then removes those packs. */
 static int merge_packs(const char *dir, int dirfd, const pack_list *list,
 		       size_t k)
 {
 	const pack_info *packs = list->packs;
-	source *srcs = calloc(k, sizeof(*srcs));
+	ws_packmerge m = { dir, calloc(k, sizeof(ws_packmerge_source)), k,
+			   NULL, 0 };
 	merge_list ids = { 0 };
-	ws_packw *w = NULL;
 	char name[GIT_OID_HEXSZ + 1] = "";
 	size_t n = 0;
 	int error = 0;
 
-	if (!srcs)
+	if (!m.srcs)
 		return ws_error_set(WS_ERROR, "out of memory");
 	for (size_t i = 0; i < k && !error; i++) {
+		snprintf(m.srcs[i].name, sizeof(m.srcs[i].name), "%s",
+			 packs[i].name);
 		ids.src = (uint32_t)i;
-		error = collect_pack(&ids, &srcs[i], dirfd, dir, packs[i].name);
+		error = collect_pack(&ids, &m, dirfd);
 	}
 	if (error)
 		goto done;
 	/* the same object may sit in two packs (two writers raced) */
-	qsort(ids.objs, ids.count, sizeof(merge_object), by_id);
+	qsort(ids.objs, ids.count, sizeof(*ids.objs), by_id_then_rank);
 	for (size_t i = 0; i < ids.count; i++)
 		if (!n || !git_oid_equal(&ids.objs[n - 1].e.id, &ids.objs[i].e.id))
 			ids.objs[n++] = ids.objs[i];
-	if (n > UINT32_MAX) {
-		error = ws_error_set(WS_ERROR, "merging packs: too many objects");
+	m.objs = ids.objs;
+	m.count = n;
+	if (n && ((error = ws_packmerge__plan_deltas(&m)) < 0 ||
+		  (error = write_merged(&m, dirfd, name)) < 0))
 		goto done;
-	}
-	if (n) {
-		if ((error = ws_packw_open(&w, dir, (uint32_t)n)) < 0)
-			goto done;
-		for (size_t i = 0; i < n && !error; i++) {
-			const merge_object *o = &ids.objs[i];
-			error = copy_object(w, &srcs[o->src], o, dir,
-					    packs[o->src].name);
-		}
-		if (error) {
-			ws_packw_abort(w);
-			goto done;
-		}
-		/* one syncfs makes pack, idx and their names durable: cheaper
-		 * than an fsync of each (and the store syncs this way too) */
-		if ((error = ws_packw_finish(w, 0, name)) < 0)
-			goto done;
-		if (syncfs(dirfd) < 0) {
-			error = ws_error_set(WS_ERROR, "syncing merged pack: %s",
-					     strerror(errno));
-			goto done;
-		}
-	}
 	for (size_t i = 0; i < k && !error; i++) {
 		/* the merged pack may be byte for byte one of its sources */
 		if (*name && !strcmp(packs[i].name + 5, name))
@@ -381,10 +449,12 @@ static int merge_packs(const char *dir, int dirfd, const pack_list *list,
 	}
 done:
 	for (size_t i = 0; i < k; i++) {
-		ws_packr_close(&srcs[i].map);
-		git_odb_free(srcs[i].odb);
+		ws_packr_close(&m.srcs[i].map);
+		git_odb_free(m.srcs[i].odb);
 	}
-	free(srcs);
+	for (size_t i = 0; i < n; i++)
+		free(ids.objs[i].delta);
+	free(m.srcs);
 	free(ids.objs);
 	return error;
 }

@@ -126,14 +126,83 @@ bad:
 	return -1;
 }
 
-int ws_packr_is_whole(const ws_packr *r, const ws_packr_entry *e)
+/* The entry's type and size from its header; `*skip` gets the bytes up
+ * to its zlib data (a REF_DELTA's base id included). 0, or -1 for an
+ * OFS_DELTA or a damaged header. */
+static int parse_header(git_object_t *type, uint64_t *size, size_t *skip,
+			const ws_packr *r, const ws_packr_entry *e)
 {
 	const unsigned char *p = r->pack + e->offset;
-	unsigned type = (p[0] >> 4) & 7;
+	size_t n = 1;
+	unsigned shift = 4;
 
-	/* 1-4: commit, tree, blob, tag; 6 and 7 are deltas */
-	return type >= 1 && type <= 4 &&
-	       crc32_z(0, p, (size_t)e->len) == e->crc;
+	*type = (git_object_t)((p[0] >> 4) & 7);
+	*size = p[0] & 15;
+	for (unsigned char c = p[0]; c & 0x80; shift += 7) {
+		if (n >= e->len || shift > 57)
+			return -1;
+		c = p[n++];
+		*size |= (uint64_t)(c & 0x7f) << shift;
+	}
+	/* 1-4: commit, tree, blob, tag; 7 names its base, 6 is not ours */
+	if (!((*type >= GIT_OBJECT_COMMIT && *type <= GIT_OBJECT_TAG) ||
+	      *type == GIT_OBJECT_REF_DELTA))
+		return -1;
+	if (*type == GIT_OBJECT_REF_DELTA)
+		n += GIT_OID_RAWSZ;
+	*skip = n;
+	return n < e->len ? 0 : -1;
+}
+
+git_object_t ws_packr_copyable(const ws_packr *r, const ws_packr_entry *e,
+			       git_oid *base)
+{
+	git_object_t type;
+	uint64_t size;
+	size_t skip;
+
+	if (parse_header(&type, &size, &skip, r, e) < 0 ||
+	    crc32_z(0, r->pack + e->offset, (size_t)e->len) != e->crc)
+		return GIT_OBJECT_INVALID;
+	if (type == GIT_OBJECT_REF_DELTA)
+		git_oid_fromraw(base, r->pack + e->offset + skip - GIT_OID_RAWSZ);
+	return type;
+}
+
+int ws_packr_inflate(unsigned char **data, size_t *len, git_object_t *type,
+		     const ws_packr *r, const ws_packr_entry *e)
+{
+	z_stream z;
+	uint64_t size;
+	size_t skip;
+	unsigned char *out;
+	int rc;
+
+	*data = NULL;
+	if (parse_header(type, &size, &skip, r, e) < 0 || size >= UINT32_MAX ||
+	    !(out = malloc((size_t)size + 1)))
+		return -1;
+	memset(&z, 0, sizeof(z));
+	if (inflateInit(&z) != Z_OK) {
+		free(out);
+		return -1;
+	}
+	/* an entry is far smaller than 4 GB when its object is */
+	z.next_in = (Bytef *)r->pack + e->offset + skip;
+	z.avail_in = e->len - skip > UINT32_MAX ? UINT32_MAX
+						 : (uInt)(e->len - skip);
+	z.next_out = out;
+	z.avail_out = (uInt)size + 1; /* one more: more data is an error */
+	rc = inflate(&z, Z_FINISH);
+	inflateEnd(&z);
+	if (rc != Z_STREAM_END || z.total_out != size) {
+		free(out);
+		return -1;
+	}
+	out[size] = '\0';
+	*data = out;
+	*len = (size_t)size;
+	return 0;
 }
 
 void ws_packr_close(ws_packr *r)

@@ -242,8 +242,12 @@ TEST(test_packmerge__merges_packs_holding_the_same_objects)
 	ws_store_free(s);
 }
 
-/* Packs git wrote hold deltas: merged, they become whole objects. */
-TEST(test_packmerge__merges_packs_with_deltas)
+static int deltas_after_bases(ws_store *s);
+
+/* Packs git wrote hold deltas: REF_DELTAs (git pack-objects' default)
+ * are copied as they are, OFS_DELTAs (which name their base by its place
+ * in the pack) are written whole. */
+static void merge_git_pack(const char *options, int deltas_left)
 {
 	ws_store *s = NULL;
 	ws_objbatch *b = NULL;
@@ -264,11 +268,11 @@ TEST(test_packmerge__merges_packs_with_deltas)
 	snprintf(cmd, sizeof(cmd),
 		 "cd '%s' && git --git-dir=. cat-file --batch-all-objects "
 		 "--batch-check='%%(objectname)' >ids && "
-		 "git --git-dir=. pack-objects -q objects/pack/pack <ids >/dev/null && "
+		 "git --git-dir=. pack-objects -q %s objects/pack/pack <ids >/dev/null && "
 		 "git --git-dir=. prune-packed && "
 		 "git --git-dir=. verify-pack -v objects/pack/*.idx >out && "
 		 "grep -q 'chain length = 1' out",
-		 ws_store_root(s));
+		 ws_store_root(s), options);
 	ASSERT(system(cmd) == 0);
 	ASSERT_OK(attach(&b, s));
 	ASSERT(make_pack(s, b, 1, ids, &count, NULL) == 0);
@@ -279,7 +283,19 @@ TEST(test_packmerge__merges_packs_with_deltas)
 	ASSERT(all_readable(s, ids, count));
 	ASSERT(packs_verify(s));
 	ASSERT(git_ok(s, "fsck --full --strict"));
+	ASSERT(deltas_left ? deltas_after_bases(s) >= 1
+			   : deltas_after_bases(s) == 0);
 	ws_store_free(s);
+}
+
+TEST(test_packmerge__merges_packs_with_deltas)
+{
+	merge_git_pack("", 1);
+}
+
+TEST(test_packmerge__merges_packs_with_offset_deltas)
+{
+	merge_git_pack("--delta-base-offset", 0);
 }
 
 /* Sets a file's times `age` seconds into the past. */
@@ -412,5 +428,346 @@ TEST(test_packmerge__merges_large_objects_and_old_indexes)
 	ASSERT(all_readable(s, ids, count));
 	ASSERT(packs_verify(s));
 	ASSERT(git_ok(s, "fsck --full --strict"));
+	ws_store_free(s);
+}
+
+/* ---- trees stored as deltas ---- */
+
+/* A distinct valid module for each n < 65536 (14 bytes). */
+static size_t module_n(unsigned char out[16], unsigned n)
+{
+	static const unsigned char head[] = { 0, 'a', 's', 'm', 1, 0, 0, 0,
+					      0, 4, 1, 'x' };
+
+	memcpy(out, head, sizeof(head));
+	out[12] = (unsigned char)(n >> 8);
+	out[13] = (unsigned char)n;
+	return 14;
+}
+
+/* Adds modules from..to-1, most into lib/, every seventh into bin/:
+ * each add changes the root tree and one of two directories. */
+static int add_modules(ws_store *s, unsigned from, unsigned to)
+{
+	unsigned char buf[16];
+	char path[64], hash[WS_HASH_HEXSIZE + 1];
+
+	for (unsigned i = from; i < to; i++) {
+		snprintf(path, sizeof(path), "%s/m%04u.wasm",
+			 i % 7 ? "lib" : "bin", i);
+		if (ws_module_add_buffer(hash, s, NULL, path, buf,
+					 module_n(buf, i)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The first number git prints for `args`, summed over its lines. */
+static long long git_sum(ws_store *s, const char *args)
+{
+	char cmd[8400], line[256];
+	long long sum = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "git --git-dir='%s' %s", ws_store_root(s),
+		 args);
+	if (!(p = popen(cmd, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), p))
+		sum += atoll(line);
+	return pclose(p) == 0 ? sum : -1;
+}
+
+/* What every object takes whole and uncompressed. */
+static long long object_bytes(ws_store *s)
+{
+	return git_sum(s, "cat-file --batch-all-objects "
+			  "--batch-check='%(objectsize)'");
+}
+
+/* What the .pack files take. */
+static long long pack_bytes(ws_store *s)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(pack_dir(s));
+	long long sum = 0;
+
+	while (d && (de = readdir(d))) {
+		char path[8400];
+		size_t len = strlen(de->d_name);
+		snprintf(path, sizeof(path), "%s/%s", pack_dir(s), de->d_name);
+		if (len > 5 && !strcmp(de->d_name + len - 5, ".pack") &&
+		    stat(path, &st) == 0)
+			sum += st.st_size;
+	}
+	if (d)
+		closedir(d);
+	return sum;
+}
+
+/*
+ * How many deltas the store's one pack holds (git verify-pack -v: "<id>
+ * <type> <size> <size in pack> <offset> [<depth> <base id>]"), or -1 if
+ * a delta comes before its base, is deeper than 16 or git fails.
+ */
+static int deltas_after_bases(ws_store *s)
+{
+	char cmd[8400], line[256];
+	static char ids[20000][41], bases[20000][41];
+	static long long offs[20000], delta_offs[20000];
+	int n = 0, d = 0, bad = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "git verify-pack -v '%s'/pack-*.idx",
+		 pack_dir(s));
+	if (!(p = popen(cmd, "r")))
+		return -1;
+	while (fgets(line, sizeof(line), p)) {
+		char id[64], type[16], base[64];
+		long long size, in_pack, off;
+		int depth, f = sscanf(line, "%63s %15s %lld %lld %lld %d %63s",
+				      id, type, &size, &in_pack, &off, &depth,
+				      base);
+		if (f < 5 || strlen(id) != 40 || n == 20000)
+			continue;
+		memcpy(ids[n], id, 41);
+		offs[n++] = off;
+		if (f == 7) {
+			bad |= depth > 16;
+			memcpy(bases[d], base, 41);
+			delta_offs[d++] = off;
+		}
+	}
+	if (pclose(p) != 0)
+		return -1;
+	for (int i = 0; i < d && !bad; i++) {
+		int found = 0;
+		for (int j = 0; j < n && !found; j++)
+			found = !strcmp(ids[j], bases[i]) &&
+				offs[j] < delta_offs[i];
+		bad |= !found;
+	}
+	return bad ? -1 : d;
+}
+
+/* Every tree reads back through a fresh repository (libgit2 checks each
+ * object's id against its content) with the size git reads. */
+static int trees_readable(ws_store *s)
+{
+	char cmd[8400], line[256];
+	git_repository *fresh = NULL;
+	git_odb *odb = NULL;
+	int ok, trees = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "git --git-dir='%s' cat-file --batch-all-objects "
+		 "--batch-check='%%(objecttype) %%(objectname) %%(objectsize)'",
+		 ws_store_root(s));
+	ok = git_repository_open_bare(&fresh, ws_store_root(s)) == 0 &&
+	     git_repository_odb(&odb, fresh) == 0 && (p = popen(cmd, "r"));
+	while (ok && fgets(line, sizeof(line), p)) {
+		char type[16], hex[64];
+		unsigned long long size;
+		git_oid id;
+		git_odb_object *obj = NULL;
+		if (sscanf(line, "%15s %63s %llu", type, hex, &size) != 3 ||
+		    strcmp(type, "tree"))
+			continue;
+		ok = git_oid_fromstr(&id, hex) == 0 &&
+		     git_odb_read(&obj, odb, &id) == 0 &&
+		     git_odb_object_size(obj) == size;
+		git_odb_object_free(obj);
+		trees++;
+	}
+	if (ok)
+		ok = pclose(p) == 0 && trees > 0;
+	git_odb_free(odb);
+	git_repository_free(fresh);
+	return ok;
+}
+
+/* Writes every object as git reads it to <tmpdir>/<name>. */
+static int dump_objects(ws_store *s, const char *name)
+{
+	char cmd[17000];
+
+	snprintf(cmd, sizeof(cmd),
+		 "git --git-dir='%s' cat-file --batch-all-objects --batch "
+		 ">'%s/%s'",
+		 ws_store_root(s), unit_tmpdir(), name);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static int same_files(const char *a, const char *b)
+{
+	char cmd[17000];
+
+	snprintf(cmd, sizeof(cmd), "cmp -s '%s/%s' '%s/%s'", unit_tmpdir(), a,
+		 unit_tmpdir(), b);
+	return system(cmd) == 0;
+}
+
+/* 300 adds into two directories: merged into one pack, the trees are
+ * deltas against their previous versions, and read back the same. */
+TEST(test_packmerge__stores_changed_trees_as_deltas)
+{
+	ws_store *s = NULL;
+	long long whole, packed;
+	int deltas;
+
+	ASSERT_OK(fixture_open(&s, "store"));
+	ASSERT_OK(add_modules(s, 0, 300));
+	ASSERT_OK(dump_objects(s, "before"));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
+	ASSERT(count_ext(s, ".pack") == 1);
+	ASSERT(git_ok(s, "fsck --full --strict"));
+	ASSERT(packs_verify(s));
+	ASSERT_OK(dump_objects(s, "after"));
+	ASSERT(same_files("before", "after"));
+	ASSERT(trees_readable(s));
+	/* lib/ and bin/ change by one entry per add: nearly all deltas (one
+	 * in 17 stays whole: the chains' limit) */
+	deltas = deltas_after_bases(s);
+	ASSERT(deltas >= 250);
+	whole = object_bytes(s);
+	packed = pack_bytes(s);
+	printf("# 300 adds: objects %lld bytes, pack %lld bytes, %d deltas\n",
+	       whole, packed, deltas);
+	ASSERT(whole > 0 && packed > 0 && packed < whole / 5);
+
+	/* merged again with newer packs: the deltas are copied as they are,
+	 * the new trees become deltas against the old ones */
+	ASSERT_OK(add_modules(s, 300, 320));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
+	ASSERT(count_ext(s, ".pack") == 1);
+	ASSERT(git_ok(s, "fsck --full --strict"));
+	ASSERT(packs_verify(s));
+	ASSERT(trees_readable(s));
+	ASSERT(deltas_after_bases(s) >= deltas + 15);
+	ASSERT(pack_bytes(s) < object_bytes(s) / 5);
+	ws_store_free(s);
+}
+
+/* Trees that come back to an earlier version (a module added, then
+ * removed) never become deltas of their own deltas. */
+TEST(test_packmerge__trees_that_come_back_make_no_cycle)
+{
+	ws_store *s = NULL;
+	unsigned char buf[16];
+	char hash[WS_HASH_HEXSIZE + 1];
+	size_t len = module_n(buf, 9999);
+
+	ASSERT_OK(fixture_open(&s, "store"));
+	ASSERT_OK(add_modules(s, 0, 40));
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 3; i++) {
+			ASSERT_OK(ws_module_add_buffer(hash, s, NULL,
+						       "lib/back.wasm", buf,
+						       len));
+			ASSERT_OK(ws_module_remove(s, NULL, "lib/back.wasm"));
+		}
+		ASSERT_OK(add_modules(s, 40 + (unsigned)round, 41 + (unsigned)round));
+		ASSERT(ws_store__pack_consolidate(s, 1) >= 0);
+		ASSERT(count_ext(s, ".pack") == 1);
+		ASSERT(git_ok(s, "fsck --full --strict"));
+		ASSERT(packs_verify(s));
+		ASSERT(trees_readable(s));
+		ASSERT(deltas_after_bases(s) > 0);
+	}
+	ws_store_free(s);
+}
+
+/* The newest packs merged alone: their first commit's parent is in the
+ * old pack, so its trees are first met as bases; when a later commit
+ * brings them back they must not become deltas against their own
+ * deltas. */
+TEST(test_packmerge__a_tree_met_as_a_base_first_makes_no_cycle)
+{
+	ws_store *s = NULL;
+	unsigned char buf[16];
+	char hash[WS_HASH_HEXSIZE + 1];
+	size_t len = module_n(buf, 9999);
+
+	ASSERT_OK(fixture_open(&s, "store"));
+	ASSERT_OK(add_modules(s, 0, 60));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
+	ASSERT_OK(add_modules(s, 60, 61)); /* lib/ as it comes back */
+	ASSERT_OK(ws_module_add_buffer(hash, s, NULL, "lib/back.wasm", buf,
+				       len));
+	ASSERT_OK(ws_module_remove(s, NULL, "lib/back.wasm"));
+	ASSERT(count_ext(s, ".pack") >= 3);
+	/* the old pack is far larger: the new ones are merged alone */
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 2));
+	ASSERT(count_ext(s, ".pack") == 2);
+	ASSERT(git_ok(s, "fsck --full --strict"));
+	ASSERT(packs_verify(s));
+	ASSERT(trees_readable(s));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
+	ASSERT(git_ok(s, "fsck --full --strict"));
+	ASSERT(trees_readable(s));
+	ASSERT(deltas_after_bases(s) > 50);
+	ws_store_free(s);
+}
+
+/* Objects in several packs, deltas in some and whole in another: merged,
+ * one copy each (a whole one where there is one), as readable and as
+ * small. */
+TEST(test_packmerge__keeps_whole_copies_of_objects_in_several_packs)
+{
+	ws_store *s = NULL;
+	ws_objbatch *b = NULL;
+	char name[64] = "", cmd[17000];
+	FILE *p;
+	struct dirent *de;
+	DIR *d;
+	int deltas;
+
+	ASSERT_OK(fixture_open(&s, "store"));
+	ASSERT_OK(add_modules(s, 0, 100));
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
+	ASSERT((deltas = deltas_after_bases(s)) > 50);
+	ASSERT((d = opendir(pack_dir(s))));
+	while ((de = readdir(d)))
+		if (strstr(de->d_name, ".idx"))
+			snprintf(name, sizeof(name), "%.45s", de->d_name);
+	closedir(d);
+	/* the same pack under another name, and every tree again whole */
+	snprintf(cmd, sizeof(cmd),
+		 "cd '%s' && cp %s.pack pack-%040d.pack && cp %s.idx pack-%040d.idx",
+		 pack_dir(s), name, 0, name, 0);
+	ASSERT(system(cmd) == 0);
+	ASSERT_OK(attach(&b, s));
+	snprintf(cmd, sizeof(cmd),
+		 "git --git-dir='%s' cat-file --batch-all-objects "
+		 "--batch-check='%%(objecttype) %%(objectname)'",
+		 ws_store_root(s));
+	ASSERT((p = popen(cmd, "r")));
+	while (fgets(cmd, sizeof(cmd), p)) {
+		git_oid id, again;
+		git_odb_object *obj = NULL;
+		git_odb *odb = NULL;
+		if (strncmp(cmd, "tree ", 5) || git_oid_fromstrn(&id, cmd + 5, 40))
+			continue;
+		ASSERT(git_repository_odb(&odb, s->repo) == 0);
+		ASSERT(git_odb_read(&obj, odb, &id) == 0);
+		ASSERT_OK(ws_objbatch_put(b, &again, GIT_OBJECT_TREE,
+					  git_odb_object_data(obj),
+					  git_odb_object_size(obj)));
+		ASSERT(git_oid_equal(&id, &again));
+		git_odb_object_free(obj);
+		git_odb_free(odb);
+	}
+	ASSERT(pclose(p) == 0);
+	ASSERT_OK(ws_objbatch_flush(b));
+	ASSERT(count_ext(s, ".pack") == 3);
+	ASSERT_CODE(1, ws_store__pack_consolidate(s, 1));
+	ASSERT(count_ext(s, ".pack") == 1);
+	ASSERT(git_ok(s, "fsck --full --strict"));
+	ASSERT(packs_verify(s));
+	ASSERT(trees_readable(s));
+	/* the whole copies were kept, then paired again as before */
+	ASSERT(deltas_after_bases(s) == deltas);
 	ws_store_free(s);
 }
