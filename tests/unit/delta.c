@@ -185,6 +185,22 @@ TEST(test_delta__rejects_damaged_deltas)
 	ASSERT(ws_delta_apply(&out, &out_len, base, 100, too_short, 5) < 0);
 	ASSERT(ws_delta_apply(&out, &out_len, base, 100, cut, 4) < 0);
 	ASSERT(out == NULL);
+	/* garbage: refused or applied, never read or written out of bounds
+	 * (the sanitizer build watches) */
+	for (int round = 0; round < 2000; round++) {
+		unsigned char junk[64];
+		size_t n = 2 + rnd() % (sizeof(junk) - 2);
+		for (size_t i = 0; i < n; i++)
+			junk[i] = (unsigned char)rnd();
+		junk[0] = 100;
+		junk[1] &= 0x7f;
+		if (ws_delta_apply(&out, &out_len, base, 100, junk, n) == 0) {
+			ASSERT(out_len == junk[1]);
+			free(out);
+			out = NULL;
+		}
+		ASSERT(out == NULL);
+	}
 	ASSERT(ws_delta_create(&delta, &len, base, 100, base, 50, SIZE_MAX) == 0);
 	ASSERT(ws_delta_apply(&out, &out_len, base, 100, delta, len) == 0);
 	ASSERT(out_len == 50 && !memcmp(out, base, 50));
