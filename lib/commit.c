@@ -2,6 +2,7 @@
 #include "commitqueue.h"
 #include "objbatch.h"
 #include "treewrite.h"
+#include "upkeep.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -332,9 +333,7 @@ int ws_store__commit(ws_store *store, const char *branch, const char *message,
 	req.fn = fn;
 	req.payload = payload;
 	if (ws_commitqueue__submit(store->queue, &req))
-		/* our write is done; a failed merge only leaves packs for
-		 * the next one */
-		(void)ws_store__pack_consolidate(store, MAX_PACKS);
+		ws_upkeep__merge(store->root, MAX_PACKS);
 	ws_store__unlock(store);
 	free(refname);
 	if (req.error)

@@ -3,6 +3,7 @@
 
 #include "hex.h"
 #include "objbatch.h"
+#include "upkeep.h"
 
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
@@ -177,13 +178,17 @@ int ws_store__open_odb(ws_store *store)
 {
 	git_repository *repo = store->repo;
 	const char *root = store->root;
-	git_odb *odb = NULL;
+	git_odb *odb = NULL, *old = NULL;
 	git_odb_backend *loose = NULL, *packs = NULL;
 	char objects[PATH_MAX + 16];
 	int error = 0;
 
 	store->packs_gone = packs_gone_length(root);
 	snprintf(objects, sizeof(objects), "%s/objects", root);
+	/* the old database may hold the last references to deleted packs:
+	 * letting go of them is the upkeep thread's wait, not ours */
+	if (git_repository_odb(&old, repo) < 0)
+		old = NULL;
 	if (git_odb_new(&odb) < 0 ||
 	    git_odb_backend_pack(&packs, objects) < 0 ||
 	    git_odb_add_backend(odb, packs, 1) < 0 ||
@@ -197,6 +202,7 @@ int ws_store__open_odb(ws_store *store)
 	if (loose)
 		loose->free(loose);
 	git_odb_free(odb);
+	ws_upkeep__free_odb(old);
 	return error;
 }
 
@@ -268,6 +274,8 @@ void ws_store_free(ws_store *store)
 {
 	if (!store)
 		return;
+	/* a merge this process started finishes before it may exit */
+	ws_upkeep__drain();
 	ws_commitqueue__leave(store->queue);
 	ws_hashindex_free(store->index);
 	if (store->gc_lock_fd >= 0)

@@ -1,6 +1,7 @@
 /* Unit tests: long-lived handles let go of packs a merge or gc deleted. */
 #include "core_fixtures.h"
 #include "objbatch.h"
+#include "upkeep.h"
 
 #include <dirent.h>
 #include <stdlib.h>
@@ -54,6 +55,7 @@ TEST(test_packs_gone__a_reader_reopens_after_a_merge_elsewhere)
 	/* a reader that has every pack open */
 	ASSERT_OK(fixture_open(&reader, "store"));
 	ASSERT_OK(read_all(reader, 6));
+	ws_upkeep__drain(); /* old databases are freed in the background */
 	ASSERT(deleted_packs_open() == 0);
 
 	/* merge everything into one pack: the six small ones are deleted */
@@ -65,6 +67,7 @@ TEST(test_packs_gone__a_reader_reopens_after_a_merge_elsewhere)
 	ASSERT_OK(read_all(reader, 6));
 	ASSERT_OK(read_all(writer, 6));
 	ASSERT_OK(fixture_add(writer, NULL, "m6.wasm", 6, NULL));
+	ws_upkeep__drain(); /* old databases are freed in the background */
 	ASSERT(deleted_packs_open() == 0);
 	ASSERT_OK(read_all(reader, 7));
 	ws_store_free(reader);
@@ -81,11 +84,13 @@ TEST(test_packs_gone__the_commit_queue_handle_reopens_too)
 		snprintf(path, sizeof(path), "m%d.wasm", i);
 		ASSERT_OK(fixture_add(s, NULL, path, (unsigned char)i, NULL));
 	}
+	ws_upkeep__drain(); /* no merge of the adds' own is under way */
 	ASSERT(ws_store__pack_consolidate(s, 1) == 1);
 	/* the next batch drops the queue handle's deleted packs, and its
 	 * objects still go to a pack of their own */
 	ASSERT_OK(fixture_add(s, NULL, "m4.wasm", 4, NULL));
 	ASSERT_OK(read_all(s, 5));
+	ws_upkeep__drain(); /* old databases are freed in the background */
 	ASSERT(deleted_packs_open() == 0);
 	ws_store_free(s);
 }
