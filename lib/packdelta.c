@@ -54,6 +54,8 @@ typedef struct {
 	uint32_t tree, parent_tree;
 } tree_pair;
 
+enum { LISTED = 1, HAS_CHILD = 2 }; /* list_pairs: of a commit */
+
 typedef struct {
 	ws_packmerge *m;
 	uint32_t cache_obj[CACHE_SLOTS];
@@ -408,15 +410,20 @@ static int is_commit(ws_packmerge *m, const ws_packmerge_object *o)
 	       type == GIT_OBJECT_COMMIT;
 }
 
-/* For the merged commits, each after its first parent: the tree and the
- * parent's tree (NONE when the parent is not merged). */
+/*
+ * For the merged commits, each after its first parent: the tree and the
+ * parent's tree (NONE when the parent is not merged). Not for the newest
+ * commits (no child merged): their trees stay whole, so reading a
+ * branch's head applies no delta; the next merge, which has their
+ * children too, pairs them.
+ */
 static int list_pairs(tree_pair **out, size_t *count, planner *p)
 {
 	ws_packmerge *m = p->m;
 	commit_info *all = NULL;
 	tree_pair *pairs = NULL;
 	uint32_t *at = NULL, *chain = NULL; /* at: object -> index in all */
-	unsigned char *listed = NULL;
+	unsigned char *seen = NULL; /* LISTED, HAS_CHILD */
 	size_t n = 0, done = 0;
 	int error = 0;
 
@@ -441,20 +448,26 @@ static int list_pairs(tree_pair **out, size_t *count, planner *p)
 			all[c].parent = at[all[c].parent];
 	if (!(pairs = malloc(n * sizeof(*pairs))) ||
 	    !(chain = malloc(n * sizeof(*chain))) ||
-	    !(listed = calloc(n, 1))) {
+	    !(seen = calloc(n, 1))) {
 		error = ws_error_set(WS_ERROR, "out of memory");
 		goto done;
 	}
+	for (size_t c = 0; c < n; c++)
+		if (all[c].parent != WS_PACKMERGE_NONE)
+			seen[all[c].parent] |= HAS_CHILD;
 	/* up the first parents to one already listed, then list downwards */
 	for (size_t c = 0; c < n; c++) {
 		size_t len = 0;
-		for (uint32_t k = (uint32_t)c; k != WS_PACKMERGE_NONE && !listed[k];
+		for (uint32_t k = (uint32_t)c;
+		     k != WS_PACKMERGE_NONE && !(seen[k] & LISTED);
 		     k = all[k].parent) {
-			listed[k] = 1;
+			seen[k] |= LISTED;
 			chain[len++] = k;
 		}
 		while (len--) {
 			const commit_info *k = &all[chain[len]];
+			if (!(seen[chain[len]] & HAS_CHILD))
+				continue;
 			pairs[done].tree = k->tree;
 			pairs[done++].parent_tree =
 				k->parent == WS_PACKMERGE_NONE ? WS_PACKMERGE_NONE
@@ -462,13 +475,13 @@ static int list_pairs(tree_pair **out, size_t *count, planner *p)
 		}
 	}
 	*out = pairs;
-	*count = n;
+	*count = done;
 	pairs = NULL;
 done:
 	free(all);
 	free(at);
 	free(chain);
-	free(listed);
+	free(seen);
 	free(pairs);
 	return error;
 }

@@ -1,6 +1,7 @@
 /*
  * packmerge.c - keeps objects/pack small in count: merges packs
- * geometrically (as `git repack --geometric=2` does) and removes what
+ * geometrically (as `git repack --geometric=2` does), copying entries as
+ * they are, trees that changed as deltas (packdelta.c), and removes what
  * crashed writers left behind. See ws_store__pack_consolidate in objbatch.h.
  */
 #include "objbatch.h"

@@ -1,7 +1,8 @@
 /*
  * packread.c - reads a v2 pack index (git's Documentation/gitformat-pack.txt:
  * magic, version, 256 fan-out counts, sorted names, CRC32s, 4-byte offsets,
- * 8-byte offsets for the large ones, pack checksum, index checksum).
+ * 8-byte offsets for the large ones, pack checksum, index checksum) and the
+ * entries' headers (type and size, a REF_DELTA's base id) and data.
  */
 #include "packread.h"
 

@@ -551,6 +551,30 @@ static int deltas_after_bases(ws_store *s)
 	return bad ? -1 : d;
 }
 
+/* 1 if the object `rev` names is whole in the store's one pack (git
+ * verify-pack -v shows no depth and base for it). */
+static int whole_in_pack(ws_store *s, const char *rev)
+{
+	char cmd[17000], line[256];
+	int whole = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd),
+		 "git verify-pack -v '%s'/pack-*.idx | "
+		 "grep \"^$(git --git-dir='%s' rev-parse '%s') \"",
+		 pack_dir(s), ws_store_root(s), rev);
+	if (!(p = popen(cmd, "r")))
+		return 0;
+	while (fgets(line, sizeof(line), p)) {
+		char id[64], type[16], base[64];
+		long long size, in_pack, off;
+		int depth;
+		whole = sscanf(line, "%63s %15s %lld %lld %lld %d %63s", id,
+			       type, &size, &in_pack, &off, &depth, base) == 5;
+	}
+	return pclose(p) == 0 && whole;
+}
+
 /* Every tree reads back through a fresh repository (libgit2 checks each
  * object's id against its content) with the size git reads. */
 static int trees_readable(ws_store *s)
@@ -631,6 +655,10 @@ TEST(test_packmerge__stores_changed_trees_as_deltas)
 	 * in 17 stays whole: the chains' limit) */
 	deltas = deltas_after_bases(s);
 	ASSERT(deltas >= 250);
+	/* the head's trees stay whole: reading them applies no delta */
+	ASSERT(whole_in_pack(s, "HEAD^{tree}"));
+	ASSERT(whole_in_pack(s, "HEAD:lib"));
+	ASSERT(!whole_in_pack(s, "HEAD~3:lib"));
 	whole = object_bytes(s);
 	packed = pack_bytes(s);
 	printf("# 300 adds: objects %lld bytes, pack %lld bytes, %d deltas\n",
@@ -647,6 +675,8 @@ TEST(test_packmerge__stores_changed_trees_as_deltas)
 	ASSERT(trees_readable(s));
 	ASSERT(deltas_after_bases(s) >= deltas + 15);
 	ASSERT(pack_bytes(s) < object_bytes(s) / 5);
+	ASSERT(whole_in_pack(s, "HEAD:lib"));
+	ASSERT(!whole_in_pack(s, "HEAD~1:lib")); /* the old head's, now */
 	ws_store_free(s);
 }
 
