@@ -61,38 +61,81 @@ static void break_stale_lock(ws_store *store, const char *refname)
 	}
 }
 
+/* "<kind> Name <email> <seconds> <+hhmm>\n", as git writes signatures. */
+static int put_signature(char *p, size_t room, const char *kind,
+			 const git_signature *sig)
+{
+	int off = sig->when.offset < 0 ? -sig->when.offset : sig->when.offset;
+
+	return snprintf(p, room, "%s %s <%s> %lld %c%02d%02d\n", kind,
+			sig->name, sig->email, (long long)sig->when.time,
+			sig->when.sign, off / 60, off % 60);
+}
+
+/*
+ * The commit object, byte for byte what git_commit_create_buffer writes.
+ * Not through libgit2: it checks that the parents exist, and the head is
+ * in the pack the last batch wrote, which libgit2 has not seen yet (a
+ * rescan of objects/pack and a pack to map, at every add).
+ */
+static char *commit_buffer(size_t *len, const git_oid *tree,
+			   const git_oid **parents, size_t n,
+			   const git_signature *sig, const char *message)
+{
+	size_t sig_room = strlen(sig->name) + strlen(sig->email) + 64;
+	size_t room = 48 * (1 + n) + 2 * sig_room + strlen(message) + 2;
+	char *buf = malloc(room), hex[GIT_OID_HEXSZ + 1];
+	size_t at = 0;
+
+	if (!buf)
+		return NULL;
+	at += (size_t)snprintf(buf + at, room - at, "tree %s\n",
+			       git_oid_tostr(hex, sizeof(hex), tree));
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)snprintf(buf + at, room - at, "parent %s\n",
+				       git_oid_tostr(hex, sizeof(hex), parents[i]));
+	at += (size_t)put_signature(buf + at, room - at, "author", sig);
+	at += (size_t)put_signature(buf + at, room - at, "committer", sig);
+	at += (size_t)snprintf(buf + at, room - at, "\n%s", message);
+	*len = at;
+	return buf;
+}
+
 static int make_commit(git_oid *out, ws_store *store, ws_edit *edit,
 		       const char *author, const char *message)
 {
-	const git_commit *parents[2];
-	git_buf buf = GIT_BUF_INIT;
+	const git_oid *parents[2];
 	git_commit *merge = NULL;
 	git_signature *sig = NULL;
 	git_tree *tree = NULL;
-	size_t n = 0;
+	char *buf = NULL;
+	size_t n = 0, len = 0;
 	int error = 0;
 
 	if (edit->head && !edit->no_parents)
-		parents[n++] = edit->head;
+		parents[n++] = git_commit_id(edit->head);
 	if (edit->has_merge_parent) {
 		if (git_commit_lookup(&merge, store->repo, &edit->merge_parent) < 0) {
 			error = ws_error__git(WS_ERROR, "reading merge parent");
 			goto done;
 		}
-		parents[n++] = merge;
+		parents[n++] = git_commit_id(merge);
 	}
-	/* the buffer, then ws_store__put: git_commit_create would look for
-	 * the new commit on disk first (see ws_objbatch_put) */
+	/* the lookup checks the tree, and keeps it parsed in the handle's
+	 * cache while it is still in memory: the next batch starts from it */
 	if (git_signature_now(&sig, author, "wasmstore@localhost") < 0 ||
-	    git_tree_lookup(&tree, store->repo, &edit->new_tree) < 0 ||
-	    git_commit_create_buffer(&buf, store->repo, sig, sig, NULL, message,
-				     tree, n, parents) < 0)
+	    git_tree_lookup(&tree, store->repo, &edit->new_tree) < 0) {
 		error = ws_error__git(WS_ERROR, "writing commit");
-	else
-		error = ws_store__put(store, out, GIT_OBJECT_COMMIT, buf.ptr,
-				      buf.size);
+		goto done;
+	}
+	if (!(buf = commit_buffer(&len, &edit->new_tree, parents, n, sig,
+				  message))) {
+		error = ws_error_set(WS_ERROR, "out of memory");
+		goto done;
+	}
+	error = ws_store__put(store, out, GIT_OBJECT_COMMIT, buf, len);
 done:
-	git_buf_dispose(&buf);
+	free(buf);
 	git_tree_free(tree);
 	git_signature_free(sig);
 	git_commit_free(merge);
