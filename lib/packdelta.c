@@ -39,6 +39,8 @@ enum {
 	VISITED = 4,   /* its tree pairing was decided */
 	WALKING = 8,   /* resolve_raw: on the chain being followed */
 	RESOLVED = 16, /* resolve_raw: depth known */
+	A_TREE = 32,   /* resolve_raw: a delta (or one written whole) of a
+			* chain that starts at a tree */
 };
 
 typedef struct {
@@ -101,7 +103,9 @@ static int may_be_tree(const ws_packmerge_object *o)
  * the merge (its source pack holds it), but the copy chosen of an object
  * in several packs may be a delta against something else: a chain that
  * comes back to itself, or one deeper than allowed, is broken by writing
- * an object whole.
+ * an object whole. Only trees stay deltas: blobs and commits from packs
+ * git or libgit2 wrote (gc's) are written whole, as they always were: a
+ * module read through a chain of 50 deltas of megabytes would be slow.
  */
 static int resolve_raw(ws_packmerge *m)
 {
@@ -119,6 +123,7 @@ static int resolve_raw(ws_packmerge *m)
 	for (size_t i = 0; i < m->count; i++) {
 		size_t n = 0;
 		uint32_t j = (uint32_t)i;
+		int tree;
 		/* follow the chain down to what is known or whole */
 		while (m->objs[j].how == WS_PACKMERGE_COPY_DELTA &&
 		       !(m->objs[j].flags & (WALKING | RESOLVED))) {
@@ -141,13 +146,18 @@ static int resolve_raw(ws_packmerge *m)
 		if (!is_delta(&m->objs[j]))
 			m->objs[j].depth = 0;
 		m->objs[j].flags |= RESOLVED;
+		tree = (m->objs[j].flags & A_TREE) ||
+		       (m->objs[j].how == WS_PACKMERGE_COPY &&
+			m->objs[j].kind == GIT_OBJECT_TREE);
 		while (n--) {
 			ws_packmerge_object *o = &m->objs[chain[n]];
 			o->flags = (uint8_t)((o->flags & ~WALKING) | RESOLVED);
-			if (o->how != WS_PACKMERGE_COPY_DELTA) {
+			if (o->how != WS_PACKMERGE_COPY_DELTA || !tree) {
+				o->how = is_delta(o) ? WS_PACKMERGE_INFLATE : o->how;
 				o->depth = 0;
 				continue;
 			}
+			o->flags |= A_TREE;
 			if (m->objs[o->base].depth >= WS_PACKMERGE_MAX_DEPTH) {
 				o->how = WS_PACKMERGE_INFLATE;
 				o->depth = 0;
@@ -403,9 +413,11 @@ static int is_commit(ws_packmerge *m, const ws_packmerge_object *o)
 	git_object_t type;
 	size_t len;
 
-	if (o->kind != GIT_OBJECT_INVALID)
+	if (o->kind >= GIT_OBJECT_COMMIT && o->kind <= GIT_OBJECT_TAG)
 		return o->kind == GIT_OBJECT_COMMIT;
-	/* only libgit2 reads it: it may be a commit */
+	if (o->how == WS_PACKMERGE_COPY_DELTA)
+		return 0; /* a tree */
+	/* a delta written whole: it may be a commit */
 	return ws_packmerge__odb(&odb, m, o->src) == 0 &&
 	       git_odb_read_header(&len, &type, odb, &o->e.id) == 0 &&
 	       type == GIT_OBJECT_COMMIT;

@@ -51,19 +51,19 @@ typedef struct {
  * WS_ERROR. */
 int ws_packmerge__odb(git_odb **out, ws_packmerge *m, uint32_t src);
 
-/* The deepest chain of deltas the merged pack may hold: what every object
- * is read through. */
+/* The deepest chain of deltas the merged pack may hold (git's default):
+ * chains gc's pack builder made are kept; merges make shorter ones. */
 #define WS_PACKMERGE_MAX_DEPTH 50
 
 /*
- * Decides how each object goes into the merged pack: REF_DELTA entries
- * are copied as they are unless their base chain would be a cycle or
- * deeper than WS_PACKMERGE_MAX_DEPTH (then they are written whole); trees
- * that changed from one commit to its parent become deltas against the
- * parent's version (packdelta.c). Sets how, base, depth and delta of
- * m->objs; objects start as COPY, COPY_DELTA or INFLATE by their kind.
- * 0, or WS_ERROR when out of memory (objects it cannot read are left as
- * they are).
+ * Decides how each object goes into the merged pack: REF_DELTA entries of
+ * trees are copied as they are unless their chain would come back to
+ * itself or be deeper than WS_PACKMERGE_MAX_DEPTH; other deltas (blobs,
+ * commits: packs git or gc wrote) are written whole. Trees that changed
+ * from a commit's parent become deltas against the parent's version
+ * (packdelta.c). Sets how, base, depth and delta of m->objs; objects
+ * start as COPY, COPY_DELTA or INFLATE by their kind. 0, or WS_ERROR when
+ * out of memory (objects it cannot read are left as they are).
  */
 int ws_packmerge__plan_deltas(ws_packmerge *m);
 
