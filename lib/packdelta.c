@@ -344,8 +344,9 @@ static int pair(planner *p, uint32_t x, uint32_t y, int level)
 	    level > MAX_LEVELS)
 		return 0;
 	ox = &m->objs[x];
-	/* a delta copied as it is, or the base of one, was paired when its
-	 * pack was merged, and so was what is below it */
+	/* a delta copied as it is, or the base of one, got its base when its
+	 * pack was made (by a merge, or gc's pack builder), and so did what
+	 * is below it */
 	if ((ox->flags & (VISITED | RAW_BASE)) ||
 	    ox->how == WS_PACKMERGE_COPY_DELTA)
 		return 0;
