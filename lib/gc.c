@@ -9,6 +9,7 @@
  * run gc when that risk is acceptable, as with `git gc --prune=now`.)
  */
 #include "store.h"
+#include "upkeep.h"
 
 #include "hex.h"
 #include "objbatch.h"
@@ -612,11 +613,15 @@ int ws_gc(size_t *deleted, ws_store *store, const char *branch)
 
 	*deleted = 0;
 	gc.store = store;
+	/* a merge this process started must not write a pack after the
+	 * stamp: gc would keep that pack's garbage as too new */
+	ws_upkeep__drain();
 	if ((error = take_stamp(&gc.stamp, store)) < 0)
 		return error;
 	error = ws_store__commit(store, branch, "gc", edit_squash, NULL, NULL);
 	if (error < 0)
 		goto done;
+	ws_upkeep__drain(); /* the merge that commit may have asked for too */
 	/* writers hold this shared from their first object to their ref */
 	if ((error = ws_store__lock(store, 1)) < 0)
 		goto done;

@@ -74,10 +74,18 @@ size_t ws_objbatch_count(const ws_objbatch *batch);
  * `git repack --geometric=2`, weighed by size in bytes: the smallest packs
  * are merged until every remaining pack is at least twice as large as all
  * smaller packs together (and at least enough of them that `max_packs`
- * remain). Whole objects are copied as they are (no inflate/deflate);
- * only deltas in packs git wrote are read through libgit2. The merged pack and its index are fsync'd with the directory
- * before the merged packs are deleted (each .idx before its .pack). Every
- * 10 minutes (the time of the lock file below) it also removes what
+ * remain). Whole objects are copied as they are (no inflate/deflate), and
+ * so are REF_DELTA entries of trees; other deltas (packs git or gc's pack
+ * builder wrote) are read through libgit2 and written whole. Of an object
+ * in several packs, a whole copy is kept. Trees become deltas: for each
+ * merged commit whose first parent and a child are merged too, its tree
+ * and each directory's tree that changed are written as REF_DELTAs against
+ * the parent's versions (forward deltas, chains at most 16 deep, kept only
+ * when under half the tree; the newest commits' trees stay whole until a
+ * merge has their children; commits and blobs stay whole; see
+ * packdelta.c). One syncfs makes the merged pack, its index and their
+ * names durable before the merged packs are deleted (each .idx before its
+ * .pack). Every 10 minutes (the time of the lock file below) it also removes what
  * crashed writers left in objects/pack more than 10 minutes ago: temporary
  * files and packs without an index.
  *
