@@ -152,6 +152,8 @@ void ws_store__packs_deleted(const char *root)
 	}
 }
 
+static int replace_odb(ws_store *store, int old_in_background);
+
 int ws_store__refresh_odb(ws_store *store)
 {
 	char objects[PATH_MAX + 16];
@@ -163,7 +165,9 @@ int ws_store__refresh_odb(ws_store *store)
 	if (batch && ws_objbatch_count(store->objbatch) > 0)
 		return 0;
 	store->objbatch = NULL; /* goes with the old database */
-	if ((error = ws_store__open_odb(store)) < 0 || !batch)
+	/* it holds the last references to the deleted packs: letting go of
+	 * them is the upkeep thread's wait, not ours */
+	if ((error = replace_odb(store, 1)) < 0 || !batch)
 		return error;
 	snprintf(objects, sizeof(objects), "%s/objects", store->root);
 	return ws_objbatch_attach(&store->objbatch, store->repo, objects);
@@ -172,9 +176,10 @@ int ws_store__refresh_odb(ws_store *store)
 /*
  * Replaces the default object database with the same two backends (packs,
  * loose objects) but with fast zlib compression: wasm barely compresses,
- * and level 6 costs several times level 1 on every write.
+ * and level 6 costs several times level 1 on every write. The old one is
+ * freed by the upkeep thread when `old_in_background`.
  */
-int ws_store__open_odb(ws_store *store)
+static int replace_odb(ws_store *store, int old_in_background)
 {
 	git_repository *repo = store->repo;
 	const char *root = store->root;
@@ -185,9 +190,7 @@ int ws_store__open_odb(ws_store *store)
 
 	store->packs_gone = packs_gone_length(root);
 	snprintf(objects, sizeof(objects), "%s/objects", root);
-	/* the old database may hold the last references to deleted packs:
-	 * letting go of them is the upkeep thread's wait, not ours */
-	if (git_repository_odb(&old, repo) < 0)
+	if (old_in_background && git_repository_odb(&old, repo) < 0)
 		old = NULL;
 	if (git_odb_new(&odb) < 0 ||
 	    git_odb_backend_pack(&packs, objects) < 0 ||
@@ -204,6 +207,11 @@ int ws_store__open_odb(ws_store *store)
 	git_odb_free(odb);
 	ws_upkeep__free_odb(old);
 	return error;
+}
+
+int ws_store__open_odb(ws_store *store)
+{
+	return replace_odb(store, 0);
 }
 
 void ws__init(void)
