@@ -103,4 +103,9 @@ size_t ws_objbatch_count(const ws_objbatch *batch);
  */
 int ws_store__pack_consolidate(ws_store *store, unsigned max_packs);
 
+/* 1 if ws_store__pack_consolidate of the store at `root` would do
+ * anything (merge, or look for leftovers): a stat and one readdir, so
+ * that a caller without a handle opens one only when needed. */
+int ws_store__pack_upkeep_due(const char *root, unsigned max_packs);
+
 #endif

@@ -503,17 +503,33 @@ done:
 	return error;
 }
 
+/* 1 when leftovers are due to be looked for: the lock file's time says
+ * when they last were. */
+static int cleanup_due(const char *lock)
+{
+	struct stat st;
+
+	return stat(lock, &st) < 0 || st.st_mtime < time(NULL) - LEFTOVER_AGE;
+}
+
+int ws_store__pack_upkeep_due(const char *root, unsigned max_packs)
+{
+	char lock[PATH_MAX + 32], dir[PATH_MAX + 16];
+
+	snprintf(lock, sizeof(lock), "%s/wasmstore/pack.lock", root);
+	snprintf(dir, sizeof(dir), "%s/objects/pack", root);
+	return cleanup_due(lock) || count_indexes(dir) > max_packs;
+}
+
 int ws_store__pack_consolidate(ws_store *store, unsigned max_packs)
 {
 	char lock[PATH_MAX + 32], dir[PATH_MAX + 16];
-	struct stat st;
 	int fd, error, cleanup;
 
-	/* This runs after every batch: usually a stat and one readdir. The
-	 * lock file's time says when leftovers were last looked for. */
+	/* usually a stat and one readdir */
 	snprintf(lock, sizeof(lock), "%s/wasmstore/pack.lock", store->root);
 	snprintf(dir, sizeof(dir), "%s/objects/pack", store->root);
-	cleanup = stat(lock, &st) < 0 || st.st_mtime < time(NULL) - LEFTOVER_AGE;
+	cleanup = cleanup_due(lock);
 	if (!cleanup && count_indexes(dir) <= max_packs)
 		return 0;
 	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0)

@@ -28,6 +28,10 @@ static void merge(const char *root, unsigned max_packs)
 {
 	ws_store *store = NULL;
 
+	/* asked for after every 8th batch: mostly there is nothing to do,
+	 * and opening a handle reads the whole hash index */
+	if (!ws_store__pack_upkeep_due(root, max_packs))
+		return;
 	/* a failed merge only leaves packs for the next one */
 	if (ws_store__open_private(&store, root) == 0)
 		(void)ws_store__pack_consolidate(store, max_packs);
