@@ -4,9 +4,10 @@
  *
  * Every add used to write its blob, trees and commit as loose files (one
  * file and one rename each). A group-commit leader attaches a batch to its
- * private repository handle, lets the batch's commits write through libgit2
- * as usual, flushes once (one pack + one index), syncs once and then moves
- * the refs.
+ * private repository handle; the batch's blobs, trees and commits go into
+ * it with ws_objbatch_put (ws_store__put), anything else written through
+ * libgit2 lands there too; the leader flushes once (one pack + one index),
+ * syncs once and then moves the refs.
  */
 #ifndef WS_OBJBATCH_H
 #define WS_OBJBATCH_H

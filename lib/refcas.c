@@ -71,12 +71,12 @@ static int logs_refs(ws_store *store)
 
 	if (store->ref_logs)
 		return store->ref_logs == 2;
+	/* "always" or a boolean; what libgit2 cannot parse, it does not skip */
 	if (git_repository_config_snapshot(&cfg, store->repo) == 0 &&
 	    git_config_get_entry(&e, cfg, "core.logAllRefUpdates") == 0 &&
-	    e->value && strcasecmp(e->value, "always") != 0 &&
-	    git_config_parse_bool(&on, e->value) < 0)
-		on = 1; /* what libgit2 cannot parse, it does not skip */
-	else if (e && e->value && !strcasecmp(e->value, "always"))
+	    e->value &&
+	    (!strcasecmp(e->value, "always") ||
+	     git_config_parse_bool(&on, e->value) < 0))
 		on = 1;
 	git_config_entry_free(e);
 	git_config_free(cfg);
